@@ -1,0 +1,138 @@
+"""The check pipeline: collect -> assess (baselines + detectors) -> gate -> judge -> verdict.
+
+A live check and an eval step run this same code; only the `MetricSource` and the clock differ.
+The statistical assessment always exists, so when the model fails (or is not configured, or the
+budget is spent) the verdict is the statistical one with provenance saying so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import pandas as pd
+
+from sentinel.config import SentinelConfig, ServiceConfig
+from sentinel.errors import FixtureError, LLMError, SourceError
+from sentinel.models import Provenance, Status, Verdict
+from sentinel.sources.base import MetricSource
+
+
+@dataclass(frozen=True)
+class ServiceData:
+    """Everything the detectors and the judge may see for one service at one check time.
+
+    `series` holds each metric from `at - history` up to and including `at`, never later:
+    that is what makes the walk-forward eval free of look-ahead.
+    """
+
+    service: ServiceConfig
+    at: datetime
+    step_seconds: int
+    series: dict[str, pd.Series]
+    data_source: str
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The statistical view of one check: a verdict plus how strongly it asks for a model."""
+
+    verdict: Verdict
+    escalation_score: float
+    detector: str
+
+
+class Assessor(Protocol):
+    """Baselines + detectors: turn ServiceData into an Assessment. Pure: no I/O."""
+
+    name: str
+
+    def assess(self, data: ServiceData) -> Assessment: ...
+
+
+class Gate(Protocol):
+    """Decides whether an assessment is worth a model call."""
+
+    def escalate(self, assessment: Assessment) -> bool: ...
+
+
+class Judge(Protocol):
+    """A model (or replay of one) that turns data + assessment into a graded verdict.
+
+    Raises LLMError when it cannot give a trustworthy verdict.
+    """
+
+    def judge(self, data: ServiceData, assessment: Assessment) -> Verdict: ...
+
+
+def collect(
+    source: MetricSource,
+    service: ServiceConfig,
+    at: datetime,
+    history: timedelta,
+    step_seconds: int = 60,
+) -> ServiceData:
+    """Read every metric of a service up to `at`; one failing metric does not stop the others."""
+    series: dict[str, pd.Series] = {}
+    errors: dict[str, str] = {}
+    for metric in service.metrics:
+        try:
+            series[metric.name] = source.range(service, metric, at - history, at, step_seconds)
+        except (SourceError, FixtureError) as exc:
+            errors[metric.name] = str(exc)
+    return ServiceData(service, at, step_seconds, series, source.description, errors)
+
+
+class Agent:
+    """Runs checks: `agent.check(service, at) -> Verdict`."""
+
+    def __init__(
+        self,
+        config: SentinelConfig,
+        source: MetricSource,
+        assessor: Assessor,
+        gate: Gate | None = None,
+        judge: Judge | None = None,
+        step_seconds: int = 60,
+    ) -> None:
+        self.config = config
+        self.source = source
+        self.assessor = assessor
+        self.gate = gate
+        self.judge = judge
+        self.step_seconds = step_seconds
+
+    def check(self, service: ServiceConfig | str, at: datetime) -> Verdict:
+        svc = self.config.service(service) if isinstance(service, str) else service
+        data = collect(
+            self.source, svc, at, timedelta(days=self.config.history_days), self.step_seconds
+        )
+        if not any(len(s) for s in data.series.values()):
+            return unknown_verdict(data)
+        assessment = self.assessor.assess(data)
+        if self.judge is None or (self.gate is not None and not self.gate.escalate(assessment)):
+            return assessment.verdict
+        try:
+            return self.judge.judge(data, assessment)
+        except LLMError as exc:
+            fallback = assessment.verdict
+            prov = fallback.provenance.model_copy(
+                update={"path": "llm-fallback", "note": f"model failed: {exc}"}
+            )
+            return fallback.model_copy(update={"provenance": prov})
+
+
+def unknown_verdict(data: ServiceData) -> Verdict:
+    """No data at all: say so, with the reasons, rather than guessing NORMAL."""
+    reasons = (
+        "; ".join(f"{k}: {v}" for k, v in data.errors.items()) or "every query returned no data"
+    )
+    return Verdict(
+        service=data.service.name,
+        checked_at=data.at,
+        status=Status.UNKNOWN,
+        reasoning=f"No data to judge. {reasons}",
+        provenance=Provenance(path="no-data", data_source=data.data_source),
+    )

@@ -1,0 +1,193 @@
+"""Configuration: secrets and endpoints from env/.env, services and metrics from YAML.
+
+Two sources on purpose: `Settings` holds what differs per deployment (URLs, credentials) and never
+lives in git; `SentinelConfig` holds what the team tunes (services, metrics, thresholds) and does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sentinel.errors import ConfigError
+from sentinel.models import MetricType, Strict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "services.yaml"
+FIXTURES_DIR = PROJECT_ROOT / "data" / "fixtures"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+
+
+class Settings(BaseSettings):
+    """Deployment settings, read from the environment and an optional `.env` file."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    prometheus_url: str | None = None
+    prometheus_token: SecretStr | None = None
+    prometheus_username: str | None = None
+    prometheus_password: SecretStr | None = None
+    prometheus_tenant: str | None = Field(None, description="X-Scope-OrgID for multi-tenant Mimir")
+    prometheus_timeout_s: float = 30.0
+    loki_url: str | None = None
+    loki_tenant: str | None = None
+    tempo_url: str | None = None
+    tempo_tenant: str | None = None
+    http_timeout_s: float = 30.0
+
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    aws_region: str | None = None
+    aws_profile: str | None = None
+    bedrock_model_id: str | None = None
+
+    sentinel_config: Path = DEFAULT_CONFIG
+    sentinel_reports_dir: Path = REPORTS_DIR
+
+
+Seasonality = Literal["hour_of_week", "hour_of_day", "none"]
+BadDirection = Literal["up", "down", "both"]
+
+
+class Thresholds(Strict):
+    """Optional absolute limits; crossing them is an anomaly whatever the baseline says."""
+
+    warning: float | None = None
+    critical: float | None = None
+
+
+class MetricConfig(Strict):
+    """One metric of a service: how to query it and how to judge it."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    query: str = Field(min_length=1, description="PromQL returning one series")
+    type: MetricType = Field(
+        "gauge", description="counter: fixture sources apply rate() over rate_window like the query"
+    )
+    rate_window: str = "5m"
+    unit: str = ""
+    description: str = ""
+    bad_direction: BadDirection = "up"
+    seasonality: Seasonality = "hour_of_week"
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+
+    @field_validator("rate_window")
+    @classmethod
+    def _duration(cls, v: str) -> str:
+        parse_duration_seconds(v)
+        return v
+
+
+class ServiceConfig(Strict):
+    """A service Sentinel watches, checked every `interval_seconds`."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    interval_seconds: int = Field(gt=0)
+    fixture: str | None = Field(None, description="fixture name used in fixture mode")
+    loki_selector: dict[str, str] = Field(default_factory=dict)
+    tempo_service: str | None = None
+    metrics: list[MetricConfig] = Field(min_length=1)
+
+    @field_validator("metrics")
+    @classmethod
+    def _unique(cls, v: list[MetricConfig]) -> list[MetricConfig]:
+        names = [m.name for m in v]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate metric names {dupes}")
+        return v
+
+    def metric(self, name: str) -> MetricConfig:
+        for m in self.metrics:
+            if m.name == name:
+                return m
+        raise KeyError(f"service {self.name!r} has no metric {name!r}")
+
+
+class SentinelConfig(Strict):
+    """The whole services file."""
+
+    version: Literal[1] = 1
+    history_days: int = Field(28, gt=0, description="baseline history read before each check")
+    services: list[ServiceConfig] = Field(min_length=1)
+    detection: dict[str, Any] = Field(default_factory=dict)
+    llm: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("services")
+    @classmethod
+    def _unique(cls, v: list[ServiceConfig]) -> list[ServiceConfig]:
+        names = [s.name for s in v]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate service names {dupes}")
+        return v
+
+    def service(self, name: str) -> ServiceConfig:
+        for s in self.services:
+            if s.name == name:
+                return s
+        known = ", ".join(s.name for s in self.services)
+        raise ConfigError(f"no service {name!r} in config (known: {known})")
+
+
+def parse_duration_seconds(text: str) -> int:
+    """Seconds in a Prometheus-style duration such as `5m`, `1h30m` or `90s`."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    total, number = 0, ""
+    for ch in text.strip():
+        if ch.isdigit():
+            number += ch
+        elif ch in units and number:
+            total += int(number) * units[ch]
+            number = ""
+        else:
+            raise ValueError(f"not a duration: {text!r} (use e.g. 5m, 1h, 90s)")
+    if number or total <= 0:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 5m, 1h, 90s)")
+    return total
+
+
+def load_yaml(path: Path) -> Any:
+    """Parse a YAML file, turning every failure into a one-line ConfigError naming the file."""
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read file: {exc.strerror or exc}") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}{where}: malformed YAML: {problem}") from exc
+
+
+def format_validation_error(path: Path, exc: ValidationError) -> str:
+    """One line per problem: `file: key.path: message`."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check spelling; unknown keys are not ignored)"
+        lines.append(f"{path}: {loc}: {msg}")
+    return "\n".join(lines)
+
+
+def load_config(path: Path | str | None = None) -> SentinelConfig:
+    """Read and validate a services file; raise ConfigError naming file, key and problem."""
+    path = Path(path) if path else Settings().sentinel_config
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{path}: expected a mapping with a 'services' key, got {type(data).__name__}"
+        )
+    try:
+        return SentinelConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(path, exc)) from exc

@@ -1,0 +1,266 @@
+"""The vocabulary every module speaks: statuses, anomalies, verdicts, usage, fixture manifests.
+
+Everything that crosses a module boundary is one of these pydantic models, validated where it
+enters (config files, fixture manifests, model output), so the rest of the code can trust it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+
+class Strict(BaseModel):
+    """Base for every model read from a file: unknown keys are errors, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Status(enum.StrEnum):
+    """Graded health of a service. NORMAL < WATCH < WARNING < CRITICAL; UNKNOWN means no data."""
+
+    UNKNOWN = "UNKNOWN"
+    NORMAL = "NORMAL"
+    WATCH = "WATCH"
+    WARNING = "WARNING"
+    CRITICAL = "CRITICAL"
+
+    @property
+    def rank(self) -> int:
+        """Severity order; UNKNOWN ranks below NORMAL so it never masks a real finding."""
+        return _STATUS_RANK[self]
+
+    @property
+    def alerts(self) -> bool:
+        """True for the statuses that page a human (WARNING and CRITICAL)."""
+        return self.rank >= _STATUS_RANK[Status.WARNING]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Status):
+            return NotImplemented
+        return self.rank < other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Status):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Status):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Status):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    @classmethod
+    def worst(cls, statuses: Iterable[Status]) -> Status:
+        """The most severe status of many; UNKNOWN when there are none."""
+        return max(statuses, key=lambda s: s.rank, default=cls.UNKNOWN)
+
+
+_STATUS_RANK = {
+    Status.UNKNOWN: -1,
+    Status.NORMAL: 0,
+    Status.WATCH: 1,
+    Status.WARNING: 2,
+    Status.CRITICAL: 3,
+}
+
+
+class Action(enum.StrEnum):
+    """What the on-call engineer should do with a verdict."""
+
+    NOTIFY_TRIAGE = "notify_triage"
+    CONTINUE_MONITORING = "continue_monitoring"
+    NONE = "none"
+
+
+Direction = Literal["up", "down"]
+
+
+class Anomaly(BaseModel):
+    """One metric that deviates from its baseline at check time."""
+
+    metric: str
+    current_value: float
+    baseline_value: float
+    deviation_pct: float = Field(description="(current - baseline) / |baseline| * 100")
+    direction: Direction
+    confidence: float = Field(ge=0.0, le=1.0)
+    detail: str = ""
+
+
+ResponseSource = Literal["statistical", "live", "replay", "scripted"]
+"""Where a verdict's judgement came from; every report shows it."""
+
+
+class Usage(BaseModel):
+    """Token usage of one model call, as the API reported it, plus measured latency."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    latency_s: float = 0.0
+    service_tier: str | None = None
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cache_creation_input_tokens=self.cache_creation_input_tokens
+            + other.cache_creation_input_tokens,
+            cache_read_input_tokens=self.cache_read_input_tokens + other.cache_read_input_tokens,
+            latency_s=self.latency_s + other.latency_s,
+            service_tier=self.service_tier or other.service_tier,
+        )
+
+
+class Provenance(BaseModel):
+    """What produced a verdict, so any result can be traced to its detector, prompt and model."""
+
+    path: str = Field(description="pipeline path, e.g. 'statistical', 'llm', 'llm-fallback'")
+    response_source: ResponseSource = "statistical"
+    detector: str | None = None
+    prompt_version: str | None = None
+    model: str | None = None
+    backend: str | None = None
+    data_source: str = ""
+    note: str = ""
+
+
+class Verdict(BaseModel):
+    """The graded judgement on one service at one check time."""
+
+    service: str
+    checked_at: AwareDatetime
+    status: Status
+    anomalies: list[Anomaly] = Field(default_factory=list)
+    reasoning: str = ""
+    recommended_action: Action = Action.NONE
+    provenance: Provenance
+    usage: Usage | None = None
+    cost_usd: float | None = None
+
+    @property
+    def top_anomaly(self) -> Anomaly | None:
+        """The anomaly with the largest absolute deviation, if any."""
+        return max(self.anomalies, key=lambda a: abs(a.deviation_pct), default=None)
+
+    def one_line(self) -> str:
+        """A terse summary for terminals and logs."""
+        top = self.top_anomaly
+        detail = (
+            f"{top.metric} {top.deviation_pct:+.0f}% vs baseline "
+            f"({top.current_value:.3g} vs {top.baseline_value:.3g})"
+            if top
+            else (self.reasoning.splitlines()[0] if self.reasoning else "no anomalies")
+        )
+        return f"{self.service:<16} {self.status.value:<9} {detail}  [{self.provenance.path}]"
+
+
+# --------------------------------------------------------------------------------------------
+# Fixtures: recorded or synthetic metric data with labelled windows.
+# --------------------------------------------------------------------------------------------
+
+MetricType = Literal["gauge", "counter"]
+
+
+class FixtureMetric(Strict):
+    """One raw series in a fixture: the Prometheus series it stands for and its type."""
+
+    name: str = Field(description="the metric key used in services.yaml")
+    series: str = Field(description="Prometheus series selector, e.g. http_requests_total{...}")
+    type: MetricType
+    unit: str = ""
+
+
+class GeneratorInfo(Strict):
+    """How a synthetic fixture was made, so the same seed gives the same bytes."""
+
+    name: str
+    version: str
+    seed: int
+
+
+class LabelledWindow(Strict):
+    """A labelled stretch of time: an incident that must be found, or a hard negative that must not.
+
+    Incidents carry `min_severity` (the least severe status a good checker gives inside the
+    window). Hard negatives carry none: the checker must stay below WARNING there.
+    """
+
+    start: AwareDatetime
+    end: AwareDatetime
+    kind: str
+    min_severity: Status | None = None
+    hard_negative: bool = False
+    metrics: list[str] = Field(default_factory=list)
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LabelledWindow:
+        if self.end <= self.start:
+            raise ValueError(
+                f"window {self.kind!r}: end {self.end} is not after start {self.start}"
+            )
+        if self.hard_negative and self.min_severity is not None:
+            raise ValueError(f"window {self.kind!r}: a hard negative has no min_severity")
+        if not self.hard_negative and (self.min_severity is None or not self.min_severity.alerts):
+            raise ValueError(
+                f"window {self.kind!r}: an incident needs min_severity WARNING or CRITICAL"
+            )
+        return self
+
+    def contains(self, t: datetime) -> bool:
+        return self.start <= t < self.end
+
+
+class FixtureManifest(Strict):
+    """The YAML beside a fixture's data file: what it holds, where it came from, what is labelled."""
+
+    name: str
+    service: str
+    kind: Literal["synthetic", "recorded"]
+    description: str = ""
+    step_seconds: int = Field(gt=0)
+    start: AwareDatetime
+    end: AwareDatetime
+    data_file: str = Field(description="path relative to the manifest (parquet, long format)")
+    sha256: str | None = None
+    generator: GeneratorInfo | None = None
+    source_url: str | None = None
+    metrics: list[FixtureMetric]
+    labels: list[LabelledWindow] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FixtureManifest:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        if self.kind == "synthetic" and self.generator is None:
+            raise ValueError("a synthetic fixture must name its generator")
+        names = [m.name for m in self.metrics]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate metric names: {names}")
+        for w in self.labels:
+            if w.start < self.start or w.end > self.end:
+                raise ValueError(f"labelled window {w.kind!r} lies outside the fixture range")
+            unknown = set(w.metrics) - set(names)
+            if unknown:
+                raise ValueError(f"labelled window {w.kind!r} names unknown metrics {unknown}")
+        return self
+
+    @property
+    def incidents(self) -> list[LabelledWindow]:
+        return [w for w in self.labels if not w.hard_negative]
+
+    @property
+    def hard_negatives(self) -> list[LabelledWindow]:
+        return [w for w in self.labels if w.hard_negative]

@@ -1,0 +1,100 @@
+"""Answer range queries from recorded fixtures, evaluated the way the PromQL query would be.
+
+Gauges are looked up like an instant vector (last sample within the 5-minute lookback);
+counters get `rate()` over the metric's `rate_window`, with counter resets handled.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sentinel.config import FIXTURES_DIR, MetricConfig, ServiceConfig, parse_duration_seconds
+from sentinel.errors import FixtureError
+from sentinel.fixtures.store import Fixture, load_fixture
+from sentinel.sources.base import clean_series, empty_series
+
+LOOKBACK_SECONDS = 300  # Prometheus' default lookback delta
+
+
+class FixtureSource:
+    """A MetricSource over fixtures. The agent and eval cannot tell it from Prometheus."""
+
+    def __init__(self, fixtures_dir: Path = FIXTURES_DIR) -> None:
+        self.fixtures_dir = fixtures_dir
+        self._loaded: dict[str, Fixture] = {}
+
+    @property
+    def description(self) -> str:
+        return f"fixtures:{self.fixtures_dir}"
+
+    def fixture_for(self, service: ServiceConfig) -> Fixture:
+        name = service.fixture or service.name
+        if name not in self._loaded:
+            self._loaded[name] = load_fixture(name, self.fixtures_dir)
+        return self._loaded[name]
+
+    def range(
+        self,
+        service: ServiceConfig,
+        metric: MetricConfig,
+        start: datetime,
+        end: datetime,
+        step_seconds: int,
+    ) -> pd.Series:
+        fixture = self.fixture_for(service)
+        m = fixture.manifest
+        if end < m.start or start > m.end:
+            raise FixtureError(
+                f"fixture {fixture.name!r} covers {m.start:%Y-%m-%d %H:%M}..{m.end:%Y-%m-%d %H:%M} "
+                f"UTC; asked for {start:%Y-%m-%d %H:%M}..{end:%Y-%m-%d %H:%M}"
+            )
+        raw = fixture.raw(metric.name)
+        grid = pd.date_range(pd.Timestamp(start).ceil("s"), end, freq=f"{step_seconds}s")
+        if metric.type == "counter":
+            values = counter_rate(raw, grid, parse_duration_seconds(metric.rate_window))
+        else:
+            values = instant_values(raw, grid, LOOKBACK_SECONDS)
+        if len(grid) == 0:
+            return empty_series(metric.name)
+        return clean_series(pd.Series(values, index=grid), metric.name)
+
+
+def instant_values(raw: pd.Series, grid: pd.DatetimeIndex, lookback_s: int) -> np.ndarray:
+    """Last sample at or before each grid time, if within the lookback; else NaN."""
+    t = raw.index.asi8
+    g = grid.asi8
+    idx = np.searchsorted(t, g, side="right") - 1
+    ok = idx >= 0
+    out = np.full(len(g), np.nan)
+    safe = np.clip(idx, 0, None)
+    fresh = ok & (g - t[safe] <= lookback_s * 1_000_000_000)
+    out[fresh] = raw.to_numpy()[safe[fresh]]
+    return out
+
+
+def counter_rate(raw: pd.Series, grid: pd.DatetimeIndex, window_s: int) -> np.ndarray:
+    """Per-second rate over (t - window, t] like PromQL rate(), without boundary extrapolation.
+
+    Resets (a drop in value) count the post-reset value as the increase, as Prometheus does.
+    Needs at least two samples in the window; otherwise NaN.
+    """
+    v = raw.to_numpy(dtype="float64")
+    t = raw.index.asi8
+    if len(v) == 0:
+        return np.full(len(grid), np.nan)
+    inc = np.diff(v, prepend=v[0])
+    inc = np.where(inc < 0, v, inc)  # reset: counter restarted from zero
+    corrected = np.cumsum(inc)
+    g = grid.asi8
+    last = np.searchsorted(t, g, side="right") - 1
+    first = np.searchsorted(t, g - window_s * 1_000_000_000, side="right")
+    ok = (last >= 0) & (last - first >= 1)
+    out = np.full(len(g), np.nan)
+    lo, hi = first[ok], last[ok]
+    span_s = (t[hi] - t[lo]) / 1e9
+    out[ok] = (corrected[hi] - corrected[lo]) / span_s
+    return out
