@@ -18,8 +18,11 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    # One line per command module; each module defines its commands on `app` or a sub-app.
-    from sentinel.cli import check, fixtures  # noqa: F401
+    # One import per command module; each module defines its commands on `app` or a sub-app.
+    # Keep one module per line so concurrent additions merge cleanly.
+    import sentinel.cli.check
+    import sentinel.cli.eval
+    import sentinel.cli.fixtures  # noqa: F401
 
 
 def main() -> None:
