@@ -1,7 +1,8 @@
-"""Shared helpers for tests that run real server binaries (prometheus, alertmanager) on 127.0.0.1.
+"""Shared helpers for tests that run real server binaries (prometheus, promtool, alertmanager).
 
-A missing binary skips the test, except in CI where `SENTINEL_REQUIRE_SERVERS=1` turns the skip
-into a failure, so "the real-server tests passed" can never silently mean "they were skipped".
+A missing binary skips the test on a developer machine, but FAILS it when the environment sets
+`SENTINEL_REQUIRE_SERVERS=1` (CI installs the binaries and sets the flag, so a broken install
+cannot pass silently as "skipped").
 """
 
 from __future__ import annotations
@@ -11,25 +12,31 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
+
+REQUIRE_ENV = "SENTINEL_REQUIRE_SERVERS"
 
 
 def servers_required() -> bool:
-    return os.environ.get("SENTINEL_REQUIRE_SERVERS", "") == "1"
+    return os.environ.get(REQUIRE_ENV, "").strip() not in {"", "0", "false", "no"}
 
 
 def require_binary(name: str) -> str:
-    """Path of binary `name`; skip the test if absent (fail when SENTINEL_REQUIRE_SERVERS=1)."""
-    path = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
-    if path:
-        return path
-    message = f"{name} not installed (apt-get install prometheus prometheus-alertmanager)"
-    if servers_required():
-        pytest.fail(f"SENTINEL_REQUIRE_SERVERS=1 but {message}")
-    pytest.skip(message)
+    """The binary's full path; skip the test if absent, or fail under SENTINEL_REQUIRE_SERVERS=1."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"binary {name!r} not found on PATH (apt-get install prometheus)"
+        if servers_required():
+            pytest.fail(f"{message}; {REQUIRE_ENV}=1 requires it", pytrace=False)
+        pytest.skip(message)
+    return path
 
 
 def free_port() -> int:
@@ -39,28 +46,91 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_ready(url: str, proc: subprocess.Popen, timeout_s: float = 20.0) -> None:
-    """Poll `url` until it answers 200; fail with the server's output if it dies or times out."""
+def wait_ready(url: str, process: subprocess.Popen, timeout_s: float = 30.0) -> None:
+    """Poll `url` until it answers 200; fail early if the process died."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            out = proc.stdout.read() if proc.stdout else ""
-            pytest.fail(f"server exited with {proc.returncode} before ready: {out[-2000:]}")
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with code {process.returncode} before ready")
         try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
+            with urllib.request.urlopen(url, timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.1)
-    pytest.fail(f"{url} not ready after {timeout_s} s")
+    raise RuntimeError(f"{url} not ready after {timeout_s:g}s")
 
 
-def stop(proc: subprocess.Popen) -> None:
-    """Terminate a server we started, killing it if it does not exit promptly."""
-    if proc.poll() is None:
-        proc.terminate()
+def backfill_openmetrics(openmetrics_file: Path, tsdb_dir: Path) -> None:
+    """Write TSDB blocks from an OpenMetrics file with `promtool tsdb create-blocks-from`."""
+    promtool = require_binary("promtool")
+    tsdb_dir.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [
+            promtool,
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            str(openmetrics_file),
+            str(tsdb_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"promtool backfill failed: {result.stderr.strip()[-2000:]}")
+
+
+@dataclass(frozen=True)
+class RunningPrometheus:
+    url: str
+    tsdb_dir: Path
+
+
+@contextmanager
+def prometheus_server(
+    workdir: Path, openmetrics_file: Path | None = None, extra_args: list[str] | None = None
+) -> Iterator[RunningPrometheus]:
+    """A real Prometheus on 127.0.0.1:<free port> over a temporary TSDB, always stopped on exit.
+
+    With `openmetrics_file`, the TSDB is first backfilled from it via promtool. Retention is
+    10 years so backfilled blocks with old timestamps are not deleted at start-up.
+    """
+    binary = require_binary("prometheus")
+    tsdb = workdir / "tsdb"
+    if openmetrics_file is not None:
+        backfill_openmetrics(openmetrics_file, tsdb)
+    config = workdir / "prometheus.yml"
+    config.write_text("global:\n  scrape_interval: 15s\nscrape_configs: []\n")
+    port = free_port()
+    log = (workdir / "prometheus.log").open("w")
+    process = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={tsdb}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--storage.tsdb.retention.time=10y",
+            *(extra_args or []),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
         try:
-            proc.wait(timeout=10)
+            wait_ready(f"{url}/-/ready", process)
+        except RuntimeError as exc:
+            tail = (workdir / "prometheus.log").read_text()[-2000:]
+            raise RuntimeError(f"prometheus did not start: {exc}\n{tail}") from exc
+        yield RunningPrometheus(url=url, tsdb_dir=tsdb)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
