@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     sentinel_config: Path = DEFAULT_CONFIG
     sentinel_reports_dir: Path = REPORTS_DIR
 
+    database_url: SecretStr | None = Field(None, description="ticket store; SQLite file if unset")
+    alertmanager_url: str | None = None
+    sentinel_external_url: str | None = Field(None, description="base of alerts' generatorURL")
+    sentinel_report_url: str | None = Field(
+        None, description="template for alerts' report link, e.g. https://host/r/{service}/{date}"
+    )
+
 
 Seasonality = Literal["hour_of_week", "hour_of_day", "none"]
 BadDirection = Literal["up", "down", "both"]
@@ -152,6 +159,18 @@ def parse_duration_seconds(text: str) -> int:
     return total
 
 
+def resolve_path(path: Path) -> Path:
+    """A relative path that does not exist here is taken from the project root.
+
+    Notebooks run with their own folder as working directory; this lets them and the CLI share
+    paths like `config/services.yaml`.
+    """
+    if path.is_absolute() or path.exists():
+        return path
+    candidate = PROJECT_ROOT / path
+    return candidate if candidate.exists() else path
+
+
 def load_yaml(path: Path) -> Any:
     """Parse a YAML file, turning every failure into a one-line ConfigError naming the file."""
     try:
@@ -181,7 +200,7 @@ def format_validation_error(path: Path, exc: ValidationError) -> str:
 
 def load_config(path: Path | str | None = None) -> SentinelConfig:
     """Read and validate a services file; raise ConfigError naming file, key and problem."""
-    path = Path(path) if path else Settings().sentinel_config
+    path = resolve_path(Path(path) if path else Settings().sentinel_config)
     data = load_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(

@@ -2,4 +2,106 @@
 
 from __future__ import annotations
 
-from sentinel.cli import app  # noqa: F401
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sentinel.checks import (
+    SIDECAR_NAME,
+    CheckRun,
+    build_agent,
+    build_source,
+    new_run_id,
+    parse_check_time,
+    read_sidecar,
+    run_checks,
+    write_sidecar,
+)
+from sentinel.cli import app
+from sentinel.config import REPORTS_DIR, Settings, load_config
+from sentinel.models import Status
+from sentinel.notebook_runner import CHECK_NOTEBOOK, execute_notebook
+
+
+@app.command()
+def check(
+    at: Annotated[
+        str, typer.Option(help="Check time: ISO-8601 with zone (2026-11-02T14:30:00Z) or 'now'.")
+    ] = "now",
+    config: Annotated[Path, typer.Option(help="Services file.")] = Path("config/services.yaml"),
+    source: Annotated[
+        str,
+        typer.Option(help="'fixtures' (bundled data, offline) or 'prometheus' (PROMETHEUS_URL)."),
+    ] = "fixtures",
+    strategy: Annotated[
+        str, typer.Option(help="'statistical', 'llm:<model>' or 'tiered:<cheap>,<strong>'.")
+    ] = "statistical",
+    service: Annotated[
+        list[str] | None, typer.Option("--service", "-s", help="Only this service (repeatable).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write verdicts.json here (default: reports/checks/<run-id>)."),
+    ] = None,
+    notebook: Annotated[
+        bool,
+        typer.Option(
+            help="Run notebooks/check.ipynb under papermill and keep the executed notebook too."
+        ),
+    ] = False,
+    cell_timeout: Annotated[int, typer.Option(help="Per-cell timeout (s) with --notebook.")] = 600,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(help="Exit 1 if any verdict is at least this status (e.g. WARNING)."),
+    ] = None,
+) -> None:
+    """Check every configured service once and print one line per service.
+
+    Without arguments it checks the bundled fixtures at the current time, which lies outside them:
+    pass --at inside the fixture range (see `sentinel fixtures list`).
+    """
+    cfg = load_config(config)  # fail fast on a bad config, before any work
+    when = parse_check_time(at)
+    run_id = new_run_id(when)
+    out_dir = (out or REPORTS_DIR / "checks" / run_id).resolve()
+    if notebook:
+        executed = execute_notebook(
+            CHECK_NOTEBOOK,
+            out_dir / "check.ipynb",
+            {
+                "config_path": str(config),
+                "source": source,
+                "check_time": when.isoformat(),
+                "strategy": strategy,
+                "services": service or [],
+                "output_dir": str(out_dir),
+                "run_id": run_id,
+            },
+            cell_timeout_s=cell_timeout,
+        )
+        sidecar = out_dir / SIDECAR_NAME
+        verdicts = read_sidecar(sidecar).verdicts
+        typer.echo(f"notebook: {executed}")
+    else:
+        settings = Settings()
+        agent = build_agent(cfg, build_source(source, settings), strategy, settings)
+        started = parse_check_time("now")
+        verdicts = run_checks(agent, when, service)
+        sidecar = write_sidecar(
+            out_dir,
+            CheckRun(
+                run_id=run_id,
+                started_at=started,
+                check_time=when,
+                source=agent.source.description,
+                strategy=strategy,
+                config_path=str(config),
+                verdicts=verdicts,
+            ),
+        )
+    for v in verdicts:
+        typer.echo(v.one_line())
+    typer.echo(f"verdicts: {sidecar}")
+    if fail_on and any(v.status >= Status(fail_on.upper()) for v in verdicts):
+        raise typer.Exit(1)

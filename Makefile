@@ -1,0 +1,72 @@
+# Sentinel. `make` alone lists the targets. Every target installs what it needs first.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.install-stamp
+
+# Inside the bundled synthetic fixtures: api-service mid-incident, database NORMAL.
+CHECK_AT ?= 2026-11-02T14:00:00Z
+STRATEGY ?= statistical
+MODELS ?=
+REPEATS ?= 1
+
+.PHONY: help
+help: ## List the targets
+	@echo "Sentinel: LLM-assisted anomaly detection. Targets:"
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check uv
+	$(BIN)/uv pip install -q --python $(PY) -e '.[dev]'
+	@$(PY) -m ipykernel install --sys-prefix --name sentinel --display-name "Python (sentinel)" >/dev/null
+	@touch $(STAMP)
+
+.PHONY: install
+install: $(STAMP) ## Create .venv and install Sentinel with dev tools (quick when nothing changed)
+
+.PHONY: check
+check: $(STAMP) ## Run the check notebook on the bundled fixtures (offline, no keys) and print verdicts
+	$(BIN)/sentinel check --notebook --at $(CHECK_AT) --strategy $(STRATEGY)
+
+.PHONY: test
+test: $(STAMP) ## Lint, then run the whole test suite (unit, real Prometheus/Alertmanager, notebooks)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest tests notebooks --nbval-lax
+
+.PHONY: lint
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+.PHONY: format
+format: $(STAMP) ## Apply ruff fixes and formatting, strip notebook outputs
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/nbstripout notebooks/*.ipynb
+
+.PHONY: eval
+eval: $(STAMP) ## Score strategies against the labelled incidents (offline; MODELS=haiku,sonnet for live)
+	$(BIN)/sentinel eval run $(if $(MODELS),--models $(MODELS)) --repeats $(REPEATS)
+
+.PHONY: bench
+bench: $(STAMP) ## Measure speed and memory (detectors, Prometheus fetch, scheduler load)
+	@echo "no benchmarks yet"
+
+.PHONY: lab
+lab: $(STAMP) ## Start JupyterLab on the notebooks with the project's kernel
+	$(BIN)/jupyter lab --notebook-dir=. notebooks/
+
+.PHONY: fixtures
+fixtures: $(STAMP) ## Regenerate the bundled synthetic fixtures (same seed, same bytes)
+	$(BIN)/sentinel fixtures generate
+
+.PHONY: clean
+clean: ## Remove generated reports and caches (keeps .venv)
+	rm -rf reports .pytest_cache .ruff_cache

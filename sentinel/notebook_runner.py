@@ -1,0 +1,63 @@
+"""Execute the parameterised check notebook with papermill, keeping the executed copy.
+
+Always with an explicit kernel and per-cell timeout (papermill waits forever otherwise). A cell
+that raises still leaves the executed notebook, error included, for the audit trail.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sentinel.config import PROJECT_ROOT
+from sentinel.errors import SentinelError
+
+CHECK_NOTEBOOK = PROJECT_ROOT / "notebooks" / "check.ipynb"
+KERNEL_NAME = "sentinel"
+
+
+class NotebookFailed(SentinelError):
+    """The notebook raised; the executed copy (with the error) is kept at `output`."""
+
+
+def ensure_kernel(name: str = KERNEL_NAME) -> None:
+    """Fail early, with the fix, when the project's kernel is not installed."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel as exc:
+        raise SentinelError(
+            f"Jupyter kernel {name!r} is not installed; run `make install` "
+            f"(or `python -m ipykernel install --sys-prefix --name {name}`)"
+        ) from exc
+
+
+def execute_notebook(
+    notebook: Path,
+    output: Path,
+    parameters: dict[str, Any],
+    kernel: str = KERNEL_NAME,
+    cell_timeout_s: int = 600,
+) -> Path:
+    """Run `notebook` into `output` with `parameters`; raise NotebookFailed if a cell fails."""
+    import papermill as pm
+
+    ensure_kernel(kernel)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pm.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            kernel_name=kernel,
+            cwd=str(PROJECT_ROOT),
+            execution_timeout=cell_timeout_s,
+            progress_bar=False,
+        )
+    except pm.PapermillExecutionError as exc:
+        raise NotebookFailed(
+            f"{notebook.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
+            f"(executed notebook kept at {output})"
+        ) from exc
+    return output

@@ -1,0 +1,52 @@
+"""Figures people would rather look at than read: a service's metrics around a check."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from sentinel.agent import Agent
+from sentinel.models import Status, Verdict
+
+STATUS_COLOURS = {
+    Status.UNKNOWN: "#888888",
+    Status.NORMAL: "#2e7d32",
+    Status.WATCH: "#f9a825",
+    Status.WARNING: "#ef6c00",
+    Status.CRITICAL: "#c62828",
+}
+
+
+def plot_check(agent: Agent, verdict: Verdict, hours: int = 6) -> Figure:
+    """One panel per metric: the last `hours` before the check, anomalous metrics highlighted."""
+    service = agent.config.service(verdict.service)
+    at = verdict.checked_at
+    flagged = {a.metric: a for a in verdict.anomalies}
+    fig, axes = plt.subplots(
+        len(service.metrics), 1, figsize=(9, 1.8 * len(service.metrics)), sharex=True
+    )
+    axes = list(axes) if len(service.metrics) > 1 else [axes]
+    colour = STATUS_COLOURS[verdict.status]
+    for ax, metric in zip(axes, service.metrics, strict=True):
+        series = agent.source.range(service, metric, at - timedelta(hours=hours), at, 60)
+        anomaly = flagged.get(metric.name)
+        ax.plot(series.index, series.to_numpy(), lw=1, color=colour if anomaly else "#1f77b4")
+        if anomaly:
+            ax.axhline(anomaly.baseline_value, ls=":", color="#555555", lw=1, label="baseline")
+            ax.legend(loc="upper left", fontsize=7, frameon=False)
+        ax.axvline(at, ls="--", color="#333333", lw=0.8)
+        title = f"{metric.name} ({metric.unit})" if metric.unit else metric.name
+        if anomaly:
+            title += f"  {anomaly.deviation_pct:+.0f}% vs baseline"
+        ax.set_title(title, fontsize=9, loc="left", color=colour if anomaly else "black")
+        ax.tick_params(labelsize=7)
+    fig.suptitle(
+        f"{verdict.service}: {verdict.status.value} at {at:%Y-%m-%d %H:%M} UTC "
+        f"[{verdict.provenance.path}, {verdict.provenance.response_source}]",
+        fontsize=10,
+        color=colour,
+    )
+    fig.tight_layout()
+    return fig
