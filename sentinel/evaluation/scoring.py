@@ -1,0 +1,399 @@
+"""Score a verdict timeline against labelled windows: pure functions, no I/O, no point-adjust.
+
+Definitions (docs/evals.md has the long form):
+- An *alarm* is a run of consecutive alerting verdicts (WARNING or CRITICAL) in one service's
+  timeline; any non-alerting verdict in between ends the run.
+- An incident is *detected* when at least one alerting verdict falls inside its window
+  `[start, end)`. Time to detect = first such verdict - window start.
+- An alarm is a *true alarm* when at least one of its verdicts falls inside an incident window
+  extended by a grace period after its end (`[start, end + grace)`); alerts that linger a few
+  minutes after the labelled end are trailing baselines, not new false alarms. Every other alarm
+  is a *false alarm*.
+- Precision = true alarms / alarms; recall = detected incidents / incidents; F1 their harmonic mean.
+- A hard negative is *violated* when any alerting verdict falls inside it.
+- The NAB score (standard profile) is computed on alarm onsets, the way NAB counts detections.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from sentinel.models import LabelledWindow, Status
+
+DEFAULT_GRACE = timedelta(minutes=30)
+
+TimelinePoint = tuple[datetime, Status]
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """One alarm event: consecutive alerting verdicts merged."""
+
+    service: str
+    times: tuple[datetime, ...]
+    worst: Status
+    true_alarm: bool = False
+
+    @property
+    def start(self) -> datetime:
+        return self.times[0]
+
+    @property
+    def end(self) -> datetime:
+        return self.times[-1]
+
+
+@dataclass(frozen=True)
+class IncidentOutcome:
+    """How one labelled incident fared."""
+
+    case_id: str
+    service: str
+    window: LabelledWindow
+    first_alert: datetime | None
+    worst: Status
+
+    @property
+    def detected(self) -> bool:
+        return self.first_alert is not None
+
+    @property
+    def time_to_detect(self) -> timedelta | None:
+        return self.first_alert - self.window.start if self.first_alert else None
+
+
+@dataclass(frozen=True)
+class NegativeOutcome:
+    """How one hard negative fared: violated if anything alerted inside it."""
+
+    case_id: str
+    service: str
+    window: LabelledWindow
+    worst: Status
+
+    @property
+    def violated(self) -> bool:
+        return self.worst.alerts
+
+
+@dataclass(frozen=True)
+class ServiceOutcome:
+    """Everything scored on one service's timeline."""
+
+    service: str
+    incidents: list[IncidentOutcome]
+    negatives: list[NegativeOutcome]
+    alarms: list[Alarm]
+    observed_days: dict[str, float]
+    nab: NabCounts
+
+
+@dataclass(frozen=True)
+class NabCounts:
+    """Raw NAB sums, so scores over several timelines add up before normalising."""
+
+    raw: float = 0.0
+    windows: int = 0
+
+
+@dataclass(frozen=True)
+class NabProfile:
+    """NAB application profile weights; `STANDARD` is NAB's standard profile."""
+
+    tp: float = 1.0
+    fp: float = 0.11
+    fn: float = 1.0
+
+
+STANDARD = NabProfile()
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Headline figures for one strategy (one repeat)."""
+
+    incidents: int
+    detected: int
+    alarms: int
+    true_alarms: int
+    false_alarms: int
+    observed_days: float
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    ttd_median_s: float | None
+    ttd_p90_s: float | None
+    false_alarms_per_day: float | None
+    hard_negatives: int
+    hard_negative_violations: int
+    nab_score: float | None
+    ci: dict[str, tuple[float, float] | None] = field(default_factory=dict)
+
+
+def merge_alarms(service: str, timeline: Sequence[TimelinePoint]) -> list[Alarm]:
+    """Merge consecutive alerting verdicts into alarm events (timeline sorted by time)."""
+    alarms: list[Alarm] = []
+    run: list[TimelinePoint] = []
+    for point in [*sorted(timeline, key=lambda p: p[0]), None]:
+        if point is not None and point[1].alerts:
+            run.append(point)
+            continue
+        if run:
+            alarms.append(Alarm(service, tuple(t for t, _ in run), Status.worst(s for _, s in run)))
+            run = []
+    return alarms
+
+
+def score_service(
+    service: str,
+    timeline: Sequence[TimelinePoint],
+    windows: Sequence[tuple[str, LabelledWindow]],
+    observed: Sequence[tuple[datetime, datetime]],
+    grace: timedelta = DEFAULT_GRACE,
+    profile: NabProfile = STANDARD,
+) -> ServiceOutcome:
+    """Score one service. `windows` pairs each labelled window with its case id; `observed` lists
+    the replayed spans (for false alarms per day)."""
+    points = sorted(timeline, key=lambda p: p[0])
+    incident_windows = [(cid, w) for cid, w in windows if not w.hard_negative]
+    incidents = []
+    for cid, w in incident_windows:
+        inside = [(t, s) for t, s in points if w.contains(t)]
+        first = next((t for t, s in inside if s.alerts), None)
+        incidents.append(
+            IncidentOutcome(cid, service, w, first, Status.worst(s for _, s in inside))
+        )
+    negatives = []
+    for cid, w in windows:
+        if w.hard_negative:
+            inside = [s for t, s in points if w.contains(t)]
+            negatives.append(NegativeOutcome(cid, service, w, Status.worst(inside)))
+    alarms = []
+    for alarm in merge_alarms(service, points):
+        hit = any(w.start <= t < w.end + grace for t in alarm.times for _, w in incident_windows)
+        alarms.append(Alarm(service, alarm.times, alarm.worst, true_alarm=hit))
+    return ServiceOutcome(
+        service=service,
+        incidents=incidents,
+        negatives=negatives,
+        alarms=alarms,
+        observed_days=days_covered(observed),
+        nab=nab_counts([a.start for a in alarms], [w for _, w in incident_windows], profile),
+    )
+
+
+def days_covered(spans: Sequence[tuple[datetime, datetime]]) -> dict[str, float]:
+    """Fraction of each UTC calendar day covered by the union of spans, keyed by ISO date."""
+    merged: list[list[datetime]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    days: dict[str, float] = {}
+    for start, end in merged:
+        cursor = start
+        while cursor < end:
+            midnight = cursor.replace(hour=0, minute=0, second=0, microsecond=0)
+            stop = min(end, midnight + timedelta(days=1))
+            key = cursor.date().isoformat()
+            days[key] = days.get(key, 0.0) + (stop - cursor) / timedelta(days=1)
+            cursor = stop
+    return days
+
+
+# ------------------------------------------------------------------------------------------
+# NAB (Lavin & Ahmad 2015): scaled sigmoid reward for early detection, small cost per FP.
+# ------------------------------------------------------------------------------------------
+
+
+def scaled_sigmoid(y: float) -> float:
+    """NAB's scaled sigmoid: +1 at the window start (y=-1), 0 at its end, tending to -1 after."""
+    if y > 3.0:
+        return -1.0
+    return 2.0 / (1.0 + math.exp(5.0 * y)) - 1.0
+
+
+def nab_counts(
+    detections: Sequence[datetime], windows: Sequence[LabelledWindow], profile: NabProfile
+) -> NabCounts:
+    """Raw NAB score of detection times against incident windows (first detection per window
+    scores, later ones in the same window are ignored; misses cost `fn`)."""
+    ordered = sorted(windows, key=lambda w: w.start)
+    max_tp = scaled_sigmoid(-1.0)
+    raw = 0.0
+    detected: set[int] = set()
+    for t in sorted(detections):
+        inside = next((i for i, w in enumerate(ordered) if w.contains(t)), None)
+        if inside is not None:
+            if inside not in detected:
+                w = ordered[inside]
+                y = -((w.end - t) / (w.end - w.start))
+                raw += scaled_sigmoid(y) * profile.tp / max_tp
+                detected.add(inside)
+            continue
+        before = [w for w in ordered if w.end <= t]
+        if not before:
+            raw += -1.0 * profile.fp
+        else:
+            prev = before[-1]
+            raw += scaled_sigmoid((t - prev.end) / (prev.end - prev.start)) * profile.fp
+    raw -= profile.fn * (len(ordered) - len(detected))
+    return NabCounts(raw=raw, windows=len(ordered))
+
+
+def nab_normalised(counts: NabCounts, profile: NabProfile = STANDARD) -> float | None:
+    """100 = every window caught at its start and no false alarms; 0 = the null detector."""
+    if counts.windows == 0:
+        return None
+    null = -profile.fn * counts.windows
+    perfect = profile.tp * counts.windows
+    return 100.0 * (counts.raw - null) / (perfect - null)
+
+
+# ------------------------------------------------------------------------------------------
+# Aggregation and bootstrap confidence intervals.
+# ------------------------------------------------------------------------------------------
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den else None
+
+
+def _f1(p: float | None, r: float | None) -> float | None:
+    if p is None or r is None:
+        return None
+    return 0.0 if p + r == 0 else 2 * p * r / (p + r)
+
+
+def _day_table(outcomes: Sequence[ServiceOutcome]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per (service, day): covered days, true alarms, false alarms (by alarm onset)."""
+    keys: list[tuple[str, str]] = []
+    cover: list[float] = []
+    for o in outcomes:
+        for day, frac in sorted(o.observed_days.items()):
+            keys.append((o.service, day))
+            cover.append(frac)
+    index = {k: i for i, k in enumerate(keys)}
+    tp = np.zeros(len(keys))
+    fp = np.zeros(len(keys))
+    for o in outcomes:
+        for a in o.alarms:
+            i = index.get((o.service, a.start.date().isoformat()))
+            if i is None:
+                continue
+            if a.true_alarm:
+                tp[i] += 1
+            else:
+                fp[i] += 1
+    return np.array(cover), tp, fp
+
+
+def summarize(
+    outcomes: Sequence[ServiceOutcome],
+    n_boot: int = 1000,
+    seed: int = 0,
+    profile: NabProfile = STANDARD,
+) -> Metrics:
+    """Headline metrics over every service, with percentile bootstrap 95% CIs.
+
+    Incidents are resampled for recall and time to detect; (service, day) units for precision
+    and false alarms per day; F1 combines one draw of each.
+    """
+    incidents = [i for o in outcomes for i in o.incidents]
+    negatives = [n for o in outcomes for n in o.negatives]
+    alarms = [a for o in outcomes for a in o.alarms]
+    cover, tp_day, fp_day = _day_table(outcomes)
+    true_alarms = sum(a.true_alarm for a in alarms)
+    false_alarms = len(alarms) - true_alarms
+    detected = [i for i in incidents if i.detected]
+    ttd = np.array([i.time_to_detect.total_seconds() for i in detected])  # type: ignore[union-attr]
+    precision = _ratio(true_alarms, len(alarms))
+    recall = _ratio(len(detected), len(incidents))
+    days = float(cover.sum())
+    nab = NabCounts(sum(o.nab.raw for o in outcomes), sum(o.nab.windows for o in outcomes))
+    metrics = Metrics(
+        incidents=len(incidents),
+        detected=len(detected),
+        alarms=len(alarms),
+        true_alarms=true_alarms,
+        false_alarms=false_alarms,
+        observed_days=days,
+        precision=precision,
+        recall=recall,
+        f1=_f1(precision, recall),
+        ttd_median_s=float(np.median(ttd)) if len(ttd) else None,
+        ttd_p90_s=float(np.percentile(ttd, 90)) if len(ttd) else None,
+        false_alarms_per_day=_ratio(false_alarms, days),
+        hard_negatives=len(negatives),
+        hard_negative_violations=sum(n.violated for n in negatives),
+        nab_score=nab_normalised(nab, profile),
+    )
+    hits = np.array([i.detected for i in incidents], dtype=float)
+    violated = np.array([n.violated for n in negatives], dtype=float)
+    ci = bootstrap(hits, ttd, cover, tp_day, fp_day, violated, n_boot, seed)
+    return Metrics(**{**metrics.__dict__, "ci": ci})
+
+
+def bootstrap(
+    hits: np.ndarray,
+    ttd: np.ndarray,
+    cover: np.ndarray,
+    tp_day: np.ndarray,
+    fp_day: np.ndarray,
+    violated: np.ndarray,
+    n_boot: int,
+    seed: int,
+) -> dict[str, tuple[float, float] | None]:
+    """Percentile 95% CIs by resampling incidents, days and hard negatives (seeded)."""
+    rng = np.random.default_rng(seed)
+    draws: dict[str, list[float]] = {
+        k: [] for k in ("precision", "recall", "f1", "ttd_median_s", "false_alarms_per_day")
+    }
+    draws["hard_negative_violation_rate"] = []
+    for _ in range(n_boot if n_boot > 0 else 0):
+        r = p = None
+        if len(hits):
+            r = float(hits[rng.integers(0, len(hits), len(hits))].mean())
+            draws["recall"].append(r)
+        if len(cover):
+            d = rng.integers(0, len(cover), len(cover))
+            tp, fp, days = tp_day[d].sum(), fp_day[d].sum(), cover[d].sum()
+            p = _ratio(tp, tp + fp)
+            if p is not None:
+                draws["precision"].append(p)
+            if days:
+                draws["false_alarms_per_day"].append(float(fp / days))
+        f = _f1(p, r)
+        if f is not None:
+            draws["f1"].append(f)
+        if len(ttd):
+            draws["ttd_median_s"].append(float(np.median(ttd[rng.integers(0, len(ttd), len(ttd))])))
+        if len(violated):
+            idx = rng.integers(0, len(violated), len(violated))
+            draws["hard_negative_violation_rate"].append(float(violated[idx].mean()))
+    return {
+        k: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))) if v else None
+        for k, v in draws.items()
+    }
+
+
+def severity_confusion(
+    outcomes: Sequence[ServiceOutcome],
+) -> dict[str, dict[str, int]]:
+    """Rows: expected (WARNING/CRITICAL for incidents, 'below WARNING' for hard negatives);
+    columns: the worst status given inside the window."""
+    table: dict[str, dict[str, int]] = {}
+    for o in outcomes:
+        for i in o.incidents:
+            row = table.setdefault(str(i.window.min_severity), {})
+            row[i.worst.value] = row.get(i.worst.value, 0) + 1
+        for n in o.negatives:
+            row = table.setdefault("below WARNING (hard negative)", {})
+            row[n.worst.value] = row.get(n.worst.value, 0) + 1
+    return table
