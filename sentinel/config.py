@@ -76,6 +76,11 @@ class MetricConfig(Strict):
         "gauge", description="counter: fixture sources apply rate() over rate_window like the query"
     )
     rate_window: str = "5m"
+    series: str | None = Field(
+        None,
+        description="raw series `sentinel record` stores in fixtures; default: the selector "
+        "inside the query's rate() (counters) or aggregation (gauges)",
+    )
     unit: str = ""
     description: str = ""
     bad_direction: BadDirection = "up"
