@@ -22,7 +22,8 @@ def _register() -> None:
     # Keep one module per line so concurrent additions merge cleanly.
     import sentinel.cli.check
     import sentinel.cli.eval
-    import sentinel.cli.fixtures  # noqa: F401
+    import sentinel.cli.fixtures
+    import sentinel.cli.record  # noqa: F401
 
 
 def main() -> None:
