@@ -65,8 +65,7 @@ class FixtureSource:
 
 def instant_values(raw: pd.Series, grid: pd.DatetimeIndex, lookback_s: int) -> np.ndarray:
     """Last sample at or before each grid time, if within the lookback; else NaN."""
-    t = raw.index.asi8
-    g = grid.asi8
+    t, g = _ns(raw.index), _ns(grid)
     idx = np.searchsorted(t, g, side="right") - 1
     ok = idx >= 0
     out = np.full(len(g), np.nan)
@@ -83,13 +82,13 @@ def counter_rate(raw: pd.Series, grid: pd.DatetimeIndex, window_s: int) -> np.nd
     Needs at least two samples in the window; otherwise NaN.
     """
     v = raw.to_numpy(dtype="float64")
-    t = raw.index.asi8
+    t = _ns(raw.index)
     if len(v) == 0:
         return np.full(len(grid), np.nan)
     inc = np.diff(v, prepend=v[0])
     inc = np.where(inc < 0, v, inc)  # reset: counter restarted from zero
     corrected = np.cumsum(inc)
-    g = grid.asi8
+    g = _ns(grid)
     last = np.searchsorted(t, g, side="right") - 1
     first = np.searchsorted(t, g - window_s * 1_000_000_000, side="right")
     ok = (last >= 0) & (last - first >= 1)
@@ -98,3 +97,8 @@ def counter_rate(raw: pd.Series, grid: pd.DatetimeIndex, window_s: int) -> np.nd
     span_s = (t[hi] - t[lo]) / 1e9
     out[ok] = (corrected[hi] - corrected[lo]) / span_s
     return out
+
+
+def _ns(index: pd.DatetimeIndex) -> np.ndarray:
+    """Epoch nanoseconds whatever the index's unit (pandas 3 defaults to microseconds)."""
+    return pd.DatetimeIndex(index).as_unit("ns").asi8
