@@ -1,0 +1,167 @@
+"""`sentinel run`: the production loop (scheduler + ticket store + Alertmanager + /metrics)."""
+
+from __future__ import annotations
+
+import signal
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import structlog
+import typer
+
+from sentinel.cli import app
+from sentinel.config import SentinelConfig, Settings, load_config
+from sentinel.errors import ConfigError
+from sentinel.scheduler import CheckFn
+from sentinel.sources.base import MetricSource
+
+
+def build_check(config: SentinelConfig, source: MetricSource, strategy: str) -> CheckFn:
+    """The one place the loop's pipeline is wired: assessor, gate and judge for a strategy.
+
+    Delegates to `sentinel.checks.build_agent` (detector `build_assessor` if present, the LLM
+    factory's judge for `llm:`/`tiered:` strategies, statistical only otherwise).
+    """
+    from sentinel.checks import build_agent
+    from sentinel.scheduler import check_with
+
+    return check_with(build_agent(config, source, strategy=strategy))
+
+
+def make_source(kind: str, fixtures_dir: Path | None) -> MetricSource:
+    if kind == "fixtures" and fixtures_dir is not None:
+        from sentinel.sources.fixtures import FixtureSource
+
+        return FixtureSource(fixtures_dir)
+    from sentinel.checks import build_source
+
+    return build_source(kind)
+
+
+def default_fixture_start(config: SentinelConfig, fixtures_dir: Path | None) -> datetime:
+    """The earliest time every service's fixture has `history_days` of history before it."""
+    from sentinel.config import FIXTURES_DIR
+    from sentinel.fixtures.store import manifest_path, read_manifest
+
+    starts = []
+    for svc in config.services:
+        m = read_manifest(manifest_path(svc.fixture or svc.name, fixtures_dir or FIXTURES_DIR))
+        starts.append(m.start + timedelta(days=config.history_days))
+    return max(starts)
+
+
+def parse_time(text: str) -> datetime:
+    try:
+        t = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigError(
+            f"--fixture-start {text!r} is not ISO-8601, e.g. 2026-11-03T00:00Z"
+        ) from exc
+    if t.tzinfo is None:
+        raise ConfigError(f"--fixture-start {text!r} has no time zone; add Z for UTC")
+    return t.astimezone(UTC)
+
+
+@app.command()
+def run(
+    config_path: Annotated[
+        Path | None, typer.Option("--config", help="services file (default: SENTINEL_CONFIG)")
+    ] = None,
+    source: Annotated[str, typer.Option(help="fixtures | prometheus")] = "fixtures",
+    fixtures_dir: Annotated[Path | None, typer.Option(help="fixture directory")] = None,
+    fixture_start: Annotated[
+        str | None,
+        typer.Option(help="fixtures: simulated start time, e.g. 2026-11-03T00:00Z"),
+    ] = None,
+    speed: Annotated[float, typer.Option(help="fixtures: simulated seconds per real second")] = 1.0,
+    strategy: Annotated[
+        str, typer.Option(help="statistical | llm:<model> | tiered:<a>,<b>")
+    ] = "statistical",
+    once: Annotated[bool, typer.Option(help="check every service once, then exit")] = False,
+    duration: Annotated[float | None, typer.Option(help="stop after this many seconds")] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="serve Prometheus /metrics on this port")
+    ] = None,
+    metrics_addr: Annotated[str, typer.Option(help="address for /metrics")] = "127.0.0.1",
+    db: Annotated[
+        str | None, typer.Option(help="SQLite path or SQLAlchemy URL (default: DATABASE_URL)")
+    ] = None,
+    alertmanager_url: Annotated[
+        str | None, typer.Option(help="Alertmanager base URL (default: ALERTMANAGER_URL)")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="concurrent checks")] = 4,
+    jitter: Annotated[
+        float, typer.Option(help="spread of start offsets, fraction of interval")
+    ] = 0.1,
+    grace: Annotated[float, typer.Option(help="seconds in-flight checks get on shutdown")] = 10.0,
+    log_format: Annotated[str, typer.Option(help="json | console")] = "json",
+    log_level: Annotated[str, typer.Option(help="DEBUG | INFO | WARNING | ERROR")] = "INFO",
+) -> None:
+    """Check every service at its own interval until SIGTERM/SIGINT (SIGHUP reloads the config)."""
+    from sentinel.notify import AlertBuilder, Notifier
+    from sentinel.scheduler import Scheduler, SimulatedClock, WallClock
+    from sentinel.store import Store
+    from sentinel.telemetry import Telemetry, configure_logging
+
+    configure_logging(log_level, json=log_format == "json")
+    log = structlog.get_logger("sentinel.run")
+    settings = Settings()
+    path = config_path or settings.sentinel_config
+    config = load_config(path)
+    metric_source = make_source(source, fixtures_dir)
+    if source == "fixtures":
+        start = (
+            parse_time(fixture_start)
+            if fixture_start
+            else default_fixture_start(config, fixtures_dir)
+        )
+        clock = SimulatedClock(start, speed)
+    elif fixture_start is not None:
+        raise ConfigError("--fixture-start only applies to --source fixtures")
+    else:
+        clock = WallClock()
+    check = build_check(config, metric_source, strategy)
+
+    telemetry = Telemetry()
+    builder = AlertBuilder(settings.sentinel_external_url, settings.sentinel_report_url)
+    store = Store.open(db, alert_builder=builder, on_retry=telemetry.error)
+    am_url = alertmanager_url or settings.alertmanager_url
+    notifier = Notifier(store, am_url, builder, telemetry) if am_url else None
+    telemetry.open_tickets.set_function(lambda: len(store.tickets(state="open")))
+    server = telemetry.serve(metrics_port, metrics_addr) if metrics_port else None
+
+    def reload() -> tuple[SentinelConfig, CheckFn]:
+        new = load_config(path)
+        return new, build_check(new, metric_source, strategy)
+
+    scheduler = Scheduler(
+        config,
+        check,
+        clock=clock,
+        store=store,
+        notifier=notifier,
+        telemetry=telemetry,
+        workers=workers,
+        jitter=jitter,
+        grace_s=grace,
+        reload=reload,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.stop("SIGTERM"))
+    signal.signal(signal.SIGINT, lambda *_: scheduler.stop("SIGINT"))
+    signal.signal(signal.SIGHUP, lambda *_: scheduler.request_reload())
+    log.info(
+        "run_configured",
+        config=str(path),
+        source=metric_source.description,
+        strategy=strategy,
+        store=store.url.split("://")[0],
+        alertmanager=am_url,
+        metrics_port=metrics_port,
+    )
+    try:
+        scheduler.run(once=once, duration_s=duration)
+    finally:
+        if server is not None:
+            server.shutdown()
+        store.close()

@@ -1,0 +1,75 @@
+"""`sentinel tickets list|show`: the anomaly tickets the loop opened and resolved."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sentinel.cli import app
+from sentinel.errors import SentinelError
+
+tickets_app = typer.Typer(help="List and show anomaly tickets.", no_args_is_help=True)
+app.add_typer(tickets_app, name="tickets")
+
+DbOption = Annotated[
+    str | None, typer.Option(help="SQLite path or SQLAlchemy URL (default: DATABASE_URL)")
+]
+
+
+@tickets_app.command("list")
+def list_tickets(
+    state: Annotated[str, typer.Option(help="open | resolved | all")] = "all",
+    service: Annotated[str | None, typer.Option(help="only this service")] = None,
+    db: DbOption = None,
+) -> None:
+    """One line per ticket, newest last."""
+    from sentinel.store import Store
+
+    if state not in {"open", "resolved", "all"}:
+        raise SentinelError(f"--state {state!r}: use open, resolved or all")
+    store = Store.open(db)
+    tickets = store.tickets(state=None if state == "all" else state, service=service)
+    if not tickets:
+        typer.echo("no tickets")
+        return
+    typer.echo(f"{'ID':>5}  {'STATE':<9} {'SEVERITY':<9} {'SERVICE':<20} {'OPENED':<17} RESOLVED")
+    for t in tickets:
+        resolved = f"{t.resolved_at:%Y-%m-%d %H:%M}" if t.resolved_at else "-"
+        typer.echo(
+            f"{t.id:>5}  {t.state:<9} {t.severity.value:<9} {t.service:<20} "
+            f"{t.opened_at:%Y-%m-%d %H:%M}  {resolved}"
+        )
+
+
+@tickets_app.command("show")
+def show_ticket(ticket_id: int, db: DbOption = None) -> None:
+    """A ticket's details, anomalies and the delivery state of its alerts."""
+    from sentinel.store import Store
+
+    store = Store.open(db)
+    t = store.ticket(ticket_id)
+    if t is None:
+        raise SentinelError(f"no ticket {ticket_id}")
+    typer.echo(f"ticket {t.id}  {t.state}  {t.severity.value}  {t.service}")
+    typer.echo(f"opened      {t.opened_at.isoformat()}")
+    typer.echo(f"resolved    {t.resolved_at.isoformat() if t.resolved_at else '-'}")
+    typer.echo(f"last check  {t.last_checked_at.isoformat()} {t.last_status.value}")
+    typer.echo(f"summary     {t.summary}")
+    typer.echo(f"reasoning   {t.reasoning}")
+    for a in t.anomalies:
+        typer.echo(
+            f"  - {a['metric']}: {a['current_value']:.4g} vs baseline {a['baseline_value']:.4g} "
+            f"({a['deviation_pct']:+.0f}%, {a['direction']}, confidence {a['confidence']:.2f})"
+        )
+    typer.echo("alerts:")
+    for item in store.outbox(ticket_id):
+        state = (
+            f"delivered {item.delivered_at:%Y-%m-%d %H:%M:%S}"
+            if item.delivered_at
+            else f"pending (attempts {item.attempts}, next {item.next_attempt_at:%H:%M:%S})"
+        )
+        error = (
+            f"  last error: {item.last_error}" if item.last_error and not item.delivered_at else ""
+        )
+        typer.echo(f"  {item.event:<20} {state}{error}")
