@@ -23,7 +23,9 @@ def _register() -> None:
     import sentinel.cli.check
     import sentinel.cli.eval
     import sentinel.cli.fixtures
-    import sentinel.cli.record  # noqa: F401
+    import sentinel.cli.record
+    import sentinel.cli.run
+    import sentinel.cli.tickets  # noqa: F401
 
 
 def main() -> None:
