@@ -134,3 +134,61 @@ def prometheus_server(
             process.kill()
             process.wait(timeout=10)
         log.close()
+
+
+@dataclass(frozen=True)
+class RunningAlertmanager:
+    url: str
+    workdir: Path
+
+
+@contextmanager
+def alertmanager_server(workdir: Path, webhook_url: str) -> Iterator[RunningAlertmanager]:
+    """A real Alertmanager on 127.0.0.1 routing every alert to `webhook_url` within ~1-2 s.
+
+    No cluster gossip port, storage in `workdir`, group_wait/group_interval 1 s, repeat 4 h.
+    """
+    binary = require_binary("prometheus-alertmanager")
+    config = workdir / "alertmanager.yml"
+    config.write_text(
+        "route:\n"
+        "  receiver: test\n"
+        "  group_by: ['alertname', 'service']\n"
+        "  group_wait: 1s\n"
+        "  group_interval: 1s\n"
+        "  repeat_interval: 4h\n"
+        "receivers:\n"
+        "  - name: test\n"
+        "    webhook_configs:\n"
+        f"      - url: '{webhook_url}'\n"
+        "        send_resolved: true\n"
+    )
+    port = free_port()
+    log = (workdir / "alertmanager.log").open("w")
+    process = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={config}",
+            f"--storage.path={workdir / 'am-data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            wait_ready(f"{url}/-/ready", process)
+        except RuntimeError as exc:
+            tail = (workdir / "alertmanager.log").read_text()[-2000:]
+            raise RuntimeError(f"alertmanager did not start: {exc}\n{tail}") from exc
+        yield RunningAlertmanager(url=url, workdir=workdir)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
