@@ -249,12 +249,18 @@ class FixtureManifest(Strict):
         names = [m.name for m in self.metrics]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate metric names: {names}")
-        for w in self.labels:
+        fmt = "%Y-%m-%dT%H:%MZ"
+        for i, w in enumerate(self.labels):
             if w.start < self.start or w.end > self.end:
-                raise ValueError(f"labelled window {w.kind!r} lies outside the fixture range")
-            unknown = set(w.metrics) - set(names)
+                raise ValueError(
+                    f"labels.{i} ({w.kind!r}): window {w.start:{fmt}}..{w.end:{fmt}} lies "
+                    f"outside the fixture range {self.start:{fmt}}..{self.end:{fmt}}"
+                )
+            unknown = sorted(set(w.metrics) - set(names))
             if unknown:
-                raise ValueError(f"labelled window {w.kind!r} names unknown metrics {unknown}")
+                raise ValueError(
+                    f"labels.{i} ({w.kind!r}): unknown metrics {unknown} (this fixture has {names})"
+                )
         return self
 
     @property
