@@ -96,6 +96,12 @@ def build_agent(
 def run_checks(agent: Agent, at: datetime, services: Sequence[str] | None = None) -> list[Verdict]:
     """Check each selected service once at `at`."""
     names = services or [s.name for s in agent.config.services]
+    selected = [agent.config.service(n) for n in names]  # unknown names fail before any work
+    from sentinel.sources.fixtures import FixtureSource
+
+    if isinstance(agent.source, FixtureSource):
+        for svc in selected:
+            agent.source.check_covers(svc, at)
     return [agent.check(name, at) for name in names]
 
 

@@ -37,6 +37,17 @@ class FixtureSource:
             self._loaded[name] = load_fixture(name, self.fixtures_dir)
         return self._loaded[name]
 
+    def check_covers(self, service: ServiceConfig, at: datetime) -> None:
+        """Raise FixtureError, naming the fixture and its range, if `at` lies outside it."""
+        fixture = self.fixture_for(service)
+        m = fixture.manifest
+        if not m.start < at <= m.end:
+            raise FixtureError(
+                f"check time {at:%Y-%m-%dT%H:%M}Z is outside fixture {fixture.name!r} "
+                f"({fixture.path}: {m.start:%Y-%m-%dT%H:%M}Z..{m.end:%Y-%m-%dT%H:%M}Z); "
+                "pass --at inside that range"
+            )
+
     def range(
         self,
         service: ServiceConfig,

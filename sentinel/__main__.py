@@ -1,0 +1,5 @@
+"""`python -m sentinel` runs the CLI."""
+
+from sentinel.cli import main
+
+main()
