@@ -7,16 +7,20 @@ budget is spent) the verdict is the statistical one with provenance saying so.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 import pandas as pd
+import structlog
 
 from sentinel.config import SentinelConfig, ServiceConfig
-from sentinel.errors import FixtureError, LLMError, SourceError
-from sentinel.models import Provenance, Status, Verdict
+from sentinel.errors import BudgetExceeded, FixtureError, LLMError, SourceError
+from sentinel.models import Provenance, Status, Usage, Verdict
 from sentinel.sources.base import MetricSource
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class ServiceData:
     series: dict[str, pd.Series]
     data_source: str
     errors: dict[str, str] = field(default_factory=dict)
+    logs: list[str] = field(default_factory=list)  # context lines (Loki); untrusted text
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ class Agent:
         self.gate = gate
         self.judge = judge
         self.step_seconds = step_seconds
+        self.counts: Counter[str] = Counter()  # escalated, llm:<m>, llm-fallback, budget-...
 
     def check(self, service: ServiceConfig | str, at: datetime) -> Verdict:
         svc = self.config.service(service) if isinstance(service, str) else service
@@ -114,14 +120,38 @@ class Agent:
         assessment = self.assessor.assess(data)
         if self.judge is None or (self.gate is not None and not self.gate.escalate(assessment)):
             return assessment.verdict
+        self.counts["escalated"] += 1
         try:
-            return self.judge.judge(data, assessment)
+            verdict = self.judge.judge(data, assessment)
+        except BudgetExceeded as exc:
+            self.counts["budget-exhausted"] += 1
+            log.warning("agent.budget_exhausted", service=svc.name, at=at.isoformat(), why=str(exc))
+            return _fallback(assessment.verdict, "budget-exhausted", f"model not called: {exc}")
         except LLMError as exc:
-            fallback = assessment.verdict
-            prov = fallback.provenance.model_copy(
-                update={"path": "llm-fallback", "note": f"model failed: {exc}"}
+            self.counts["llm-fallback"] += 1
+            log.warning("agent.llm_fallback", service=svc.name, at=at.isoformat(), why=str(exc))
+            # A failed call may still have been billed; keep its usage and cost on the verdict.
+            return _fallback(
+                assessment.verdict,
+                "llm-fallback",
+                f"model failed: {exc}",
+                getattr(exc, "usage", None),
+                getattr(exc, "cost_usd", None),
             )
-            return fallback.model_copy(update={"provenance": prov})
+        self.counts[verdict.provenance.path] += 1
+        return verdict
+
+
+def _fallback(
+    verdict: Verdict,
+    path: str,
+    note: str,
+    usage: Usage | None = None,
+    cost_usd: float | None = None,
+) -> Verdict:
+    """The statistical verdict, with provenance saying why the model's was not used."""
+    prov = verdict.provenance.model_copy(update={"path": path, "note": note})
+    return verdict.model_copy(update={"provenance": prov, "usage": usage, "cost_usd": cost_usd})
 
 
 def unknown_verdict(data: ServiceData) -> Verdict:

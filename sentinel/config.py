@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     aws_region: str | None = None
     aws_profile: str | None = None
     bedrock_model_id: str | None = None
+    sentinel_llm_mode: Literal["live", "record", "replay"] | None = None
 
     sentinel_config: Path = DEFAULT_CONFIG
     sentinel_reports_dir: Path = REPORTS_DIR
@@ -121,6 +122,29 @@ class ServiceConfig(Strict):
         raise KeyError(f"service {self.name!r} has no metric {name!r}")
 
 
+class LLMConfig(Strict):
+    """The model judge: prompt, backend, limits and cost controls (docs/llm.md)."""
+
+    prompt: str = Field("v2", description="a template in sentinel/llm/prompts/")
+    backend: Literal["anthropic", "bedrock"] = "anthropic"
+    mode: Literal["live", "record", "replay"] = Field(
+        "live", description="env SENTINEL_LLM_MODE overrides; replay/record use replay_dir"
+    )
+    replay_dir: Path = Field(Path("data/replay"), description="relative to the project root")
+    max_tokens: int = Field(1024, gt=0)
+    timeout_s: float = Field(60.0, gt=0, description="per request, passed to the SDK")
+    max_retries: int = Field(2, ge=0, description="the SDK's own retries (429, 529, 5xx)")
+    cache_ttl: Literal["5m", "1h"] = "5m"
+    confidence_floor: float = Field(
+        0.6, ge=0, le=1, description="tiered: ask the strong model below this confidence"
+    )
+    calls_per_hour: int | None = Field(120, gt=0, description="cap; null = no cap")
+    monthly_budget_usd: float | None = Field(50.0, gt=0, description="cap; null = no cap")
+    budget_state: Path | None = Field(
+        Path("reports/llm-budget.json"), description="live/record spend ledger; null = memory"
+    )
+
+
 class SentinelConfig(Strict):
     """The whole services file."""
 
@@ -128,7 +152,7 @@ class SentinelConfig(Strict):
     history_days: int = Field(28, gt=0, description="baseline history read before each check")
     services: list[ServiceConfig] = Field(min_length=1)
     detection: dict[str, Any] = Field(default_factory=dict)
-    llm: dict[str, Any] = Field(default_factory=dict)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
 
     @field_validator("services")
     @classmethod

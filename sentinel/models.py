@@ -108,6 +108,9 @@ class Usage(BaseModel):
     output_tokens: int = 0
     cache_creation_input_tokens: int = 0
     cache_read_input_tokens: int = 0
+    cache_creation_1h_input_tokens: int = Field(
+        0, description="the part of cache_creation_input_tokens written with the 1 h TTL"
+    )
     latency_s: float = 0.0
     service_tier: str | None = None
 
@@ -118,6 +121,8 @@ class Usage(BaseModel):
             cache_creation_input_tokens=self.cache_creation_input_tokens
             + other.cache_creation_input_tokens,
             cache_read_input_tokens=self.cache_read_input_tokens + other.cache_read_input_tokens,
+            cache_creation_1h_input_tokens=self.cache_creation_1h_input_tokens
+            + other.cache_creation_1h_input_tokens,
             latency_s=self.latency_s + other.latency_s,
             service_tier=self.service_tier or other.service_tier,
         )
