@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import requests
+import urllib3
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
 from urllib3.util.retry import Retry
 
@@ -107,15 +108,15 @@ class PrometheusSource:
         if frame.empty:
             return empty_series(metric.name)
         labels = label_columns(frame)
-        groups = frame.groupby(labels, dropna=False, sort=False) if labels else None
-        if groups is not None and groups.ngroups > 1:
+        distinct = frame[labels].drop_duplicates() if labels else frame.iloc[:0]
+        if len(distinct) > 1:
             shown = "; ".join(
-                "{" + ", ".join(f"{k}={v!r}" for k, v in zip(labels, key, strict=False)) + "}"
-                for key in list(groups.groups)[:3]
+                "{" + ", ".join(f"{k}={v!r}" for k, v in row.items() if v is not None) + "}"
+                for row in distinct.head(3).to_dict("records")
             )
             raise SourceError(
                 f"{service.name}/{metric.name}: query {metric.query!r} returned "
-                f"{groups.ngroups} series (e.g. {shown}); a metric query must return one "
+                f"{len(distinct)} series (e.g. {shown}); a metric query must return one "
                 f"series: wrap it in sum(...) or max(...)"
             )
         series = pd.Series(frame["value"].to_numpy(), index=frame["timestamp"])
@@ -183,24 +184,25 @@ class PrometheusSource:
     def _call(self, promql: str, request: Any) -> Any:
         try:
             return request()
-        except requests.Timeout as exc:
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            if not _is_timeout(exc):
+                raise SourceError(
+                    f"cannot reach Prometheus at {self.url}: {_reason(exc)} (check PROMETHEUS_URL)"
+                ) from exc
             raise SourceError(
                 f"Prometheus at {self.url} did not answer within {self.timeout_s:g}s "
                 f"(PROMETHEUS_TIMEOUT_S) for query {promql!r}"
             ) from exc
-        except requests.ConnectionError as exc:
+        except (requests.JSONDecodeError, KeyError, TypeError) as exc:
+            # a 200 whose body is not {"data": {"result": ...}}: not a Prometheus API
             raise SourceError(
-                f"cannot reach Prometheus at {self.url}: {_reason(exc)} (check PROMETHEUS_URL)"
+                f"{self.url} answered with something that is not Prometheus API JSON "
+                f"(is the URL right?): {exc}"
             ) from exc
         except requests.RequestException as exc:
             raise SourceError(f"request to Prometheus at {self.url} failed: {exc}") from exc
         except PrometheusApiClientException as exc:
             raise SourceError(self._http_error(promql, str(exc))) from exc
-        except ValueError as exc:  # a 200 whose body is not JSON: not a Prometheus API
-            raise SourceError(
-                f"{self.url} answered with something that is not Prometheus API JSON "
-                f"(is the URL right?): {exc}"
-            ) from exc
 
     def _http_error(self, promql: str, message: str) -> str:
         status, body = parse_client_error(message)
@@ -349,6 +351,16 @@ def _utc(t: datetime) -> datetime:
 
 def _ceil_second(t: datetime) -> datetime:
     return t if t.microsecond == 0 else t.replace(microsecond=0) + timedelta(seconds=1)
+
+
+def _is_timeout(exc: Exception) -> bool:
+    """requests reports a read timeout that urllib3 gave up retrying as a ConnectionError."""
+    if isinstance(exc, requests.Timeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):  # refused: not a timeout
+        return False
+    return isinstance(reason, urllib3.exceptions.TimeoutError)
 
 
 def _reason(exc: Exception) -> str:
