@@ -39,8 +39,7 @@ def generate_cmd(
 ) -> None:
     """Write the SYNTHETIC fixtures for api-service and database (labelled incidents included).
 
-    Overwrites existing fixtures of the same name in --out. The committed fixtures in
-    data/fixtures/ are `sentinel fixtures generate --seed 42 --days 35`.
+    Overwrites same-named fixtures in --out. data/fixtures/ holds seed 42, 35 days.
     """
     cfg = load_config(config)
     names = [s.name for s in cfg.services if s.name in SERVICES]
