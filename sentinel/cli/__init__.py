@@ -24,7 +24,9 @@ def _register() -> None:
     import sentinel.cli.eval
     import sentinel.cli.fixtures
     import sentinel.cli.record
+    import sentinel.cli.reports
     import sentinel.cli.run
+    import sentinel.cli.schedule
     import sentinel.cli.tickets  # noqa: F401
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from sentinel.check_reports import check_run_dir, checks_root, prune_reports
 from sentinel.checks import (
     SIDECAR_NAME,
     CheckRun,
@@ -19,7 +21,7 @@ from sentinel.checks import (
     write_sidecar,
 )
 from sentinel.cli import app
-from sentinel.config import REPORTS_DIR, Settings, load_config
+from sentinel.config import Settings, load_config
 from sentinel.models import Status
 from sentinel.notebook_runner import CHECK_NOTEBOOK, execute_notebook
 
@@ -42,7 +44,9 @@ def check(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="Write verdicts.json here (default: reports/checks/<run-id>)."),
+        typer.Option(
+            help="Write verdicts.json here (default: reports/checks/YYYY/MM/DD/<run-id>)."
+        ),
     ] = None,
     notebook: Annotated[
         bool,
@@ -64,7 +68,8 @@ def check(
     cfg = load_config(config)  # fail fast on a bad config, before any work
     when = parse_check_time(at)
     run_id = new_run_id(when)
-    out_dir = (out or REPORTS_DIR / "checks" / run_id).resolve()
+    settings = Settings()
+    out_dir = (out or check_run_dir(settings.sentinel_reports_dir, run_id)).resolve()
     if notebook:
         executed = execute_notebook(
             CHECK_NOTEBOOK,
@@ -84,7 +89,6 @@ def check(
         verdicts = read_sidecar(sidecar).verdicts
         typer.echo(f"notebook: {executed}")
     else:
-        settings = Settings()
         agent = build_agent(cfg, build_source(source, settings), strategy, settings)
         started = parse_check_time("now")
         verdicts = run_checks(agent, when, service)
@@ -103,5 +107,15 @@ def check(
     for v in verdicts:
         typer.echo(v.one_line())
     typer.echo(f"verdicts: {sidecar}")
+    if settings.sentinel_keep_reports_days:
+        pruned = prune_reports(
+            checks_root(settings.sentinel_reports_dir),
+            timedelta(days=settings.sentinel_keep_reports_days),
+        )
+        if pruned:
+            typer.echo(
+                f"pruned {len(pruned)} report folder(s) older than "
+                f"{settings.sentinel_keep_reports_days} days"
+            )
     if fail_on and any(v.status >= Status(fail_on.upper()) for v in verdicts):
         raise typer.Exit(1)

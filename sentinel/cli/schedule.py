@@ -1,0 +1,74 @@
+"""`sentinel schedule`: print (or write) recipes that run the check notebook on a schedule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sentinel.cli import app
+from sentinel.schedule import RECIPES, ScheduleOptions, render, render_all
+
+_DEFAULTS = ScheduleOptions()
+
+
+@app.command()
+def schedule(
+    target: Annotated[
+        str, typer.Argument(help=f"One of: {', '.join(RECIPES)}, or 'all'.")
+    ] = "cron",
+    every: Annotated[str, typer.Option(help="Interval: 5m, 15m, 1h, 6h, 1d.")] = _DEFAULTS.every,
+    project_dir: Annotated[
+        str, typer.Option(help="Where Sentinel is installed (with `make install`) on the host.")
+    ] = _DEFAULTS.project_dir,
+    strategy: Annotated[
+        str, typer.Option(help="'statistical', 'llm:<model>' or 'tiered:<cheap>,<strong>'.")
+    ] = _DEFAULTS.strategy,
+    cell_timeout: Annotated[
+        int, typer.Option(help="Per-cell notebook timeout (s).")
+    ] = _DEFAULTS.cell_timeout,
+    timeout: Annotated[
+        int, typer.Option(help="Whole-run timeout (s); the scheduler kills a run past it.")
+    ] = _DEFAULTS.timeout,
+    keep_days: Annotated[
+        int, typer.Option(help="Prune check reports older than this many days.")
+    ] = _DEFAULTS.keep_days,
+    user: Annotated[
+        str, typer.Option(help="systemd: the user the check runs as.")
+    ] = _DEFAULTS.user,
+    image: Annotated[str, typer.Option(help="k8s: the container image.")] = _DEFAULTS.image,
+    write: Annotated[
+        Path | None,
+        typer.Option(help="Write the files under this folder (e.g. deploy) instead of printing."),
+    ] = None,
+) -> None:
+    """Recipes for cron, a systemd timer, a Kubernetes CronJob or an Airflow DAG.
+
+    Each runs `sentinel check --notebook --source prometheus --at now` (Airflow: the same notebook
+    through PapermillOperator) with the 'sentinel' kernel and timeouts, keeps the executed notebook
+    and verdicts.json in reports/checks/YYYY/MM/DD/<run-id>/ and prunes old report folders.
+    """
+    options = ScheduleOptions(
+        every=every,
+        project_dir=project_dir,
+        strategy=strategy,
+        cell_timeout=cell_timeout,
+        timeout=timeout,
+        keep_days=keep_days,
+        user=user,
+        image=image,
+    )
+    rendered = render_all(options) if target == "all" else render(target, options)
+    if write is not None:
+        for rel, text in rendered.items():
+            path = write / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            typer.echo(f"wrote {path}")
+        return
+    many = len(rendered) > 1
+    for rel, text in rendered.items():
+        if many:
+            typer.echo(f"# ==> deploy/{rel} <==")
+        typer.echo(text, nl=many)

@@ -1,0 +1,1 @@
+"""Templates for `sentinel schedule` (see sentinel/schedule.py)."""
