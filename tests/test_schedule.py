@@ -20,7 +20,7 @@ from sentinel.cli import _register, app
 from sentinel.config import PROJECT_ROOT
 from sentinel.errors import ConfigError
 from sentinel.notebook_runner import CHECK_NOTEBOOK
-from sentinel.schedule import ScheduleOptions, parse_interval, render, render_all
+from sentinel.recipes import ScheduleOptions, parse_interval, render, render_all
 
 DEPLOY = PROJECT_ROOT / "deploy"
 REQUIRED = ["check", "--notebook", "--source", "prometheus", "--at", "now"]

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from sentinel.cli import app
-from sentinel.schedule import RECIPES, ScheduleOptions, render, render_all
+from sentinel.recipes import RECIPES, ScheduleOptions, render, render_all
 
 _DEFAULTS = ScheduleOptions()
 
