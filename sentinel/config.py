@@ -51,9 +51,6 @@ class Settings(BaseSettings):
     sentinel_keep_reports_days: int | None = Field(
         None, gt=0, description="prune check reports older than this after each check; unset: keep"
     )
-    sentinel_keep_reports_days: int | None = Field(
-        None, gt=0, description="prune check reports older than this after each check; unset: keep"
-    )
 
     database_url: SecretStr | None = Field(None, description="ticket store; SQLite file if unset")
     alertmanager_url: str | None = None
