@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
 
 # Inside the bundled synthetic fixtures: api-service mid-incident, database NORMAL.
-CHECK_AT ?= 2026-11-02T14:00:00Z
+CHECK_AT ?= 2026-10-29T14:20:00Z
 STRATEGY ?= statistical
 MODELS ?=
 REPEATS ?= 1

@@ -42,9 +42,11 @@ def plot_check(agent: Agent, verdict: Verdict, hours: int = 6) -> Figure:
             title += f"  {anomaly.deviation_pct:+.0f}% vs baseline"
         ax.set_title(title, fontsize=9, loc="left", color=colour if anomaly else "black")
         ax.tick_params(labelsize=7)
+    prov = verdict.provenance
+    source = {prov.path, prov.response_source, prov.detector or prov.path}
     fig.suptitle(
         f"{verdict.service}: {verdict.status.value} at {at:%Y-%m-%d %H:%M} UTC "
-        f"[{verdict.provenance.path}, {verdict.provenance.response_source}]",
+        f"[{', '.join(sorted(source))}]",
         fontsize=10,
         color=colour,
     )
