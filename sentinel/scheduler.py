@@ -55,15 +55,18 @@ class WallClock:
 
 
 class SimulatedClock:
-    """Time inside a fixture: starts at `start` and advances `speed` times faster than wall time."""
+    """Time inside a fixture: reads `start` when first asked (the loop's start, not the import's)
+    and then advances `speed` times faster than wall time."""
 
     def __init__(self, start: datetime, speed: float = 1.0) -> None:
         if speed <= 0:
             raise ConfigError(f"--speed must be positive, got {speed}")
         self.start, self.speed = start.astimezone(UTC), speed
-        self._t0 = time.monotonic()
+        self._t0: float | None = None
 
     def now(self) -> datetime:
+        if self._t0 is None:
+            self._t0 = time.monotonic()
         return self.start + timedelta(seconds=(time.monotonic() - self._t0) * self.speed)
 
     def wall_seconds(self, seconds: float) -> float:
