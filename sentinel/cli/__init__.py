@@ -21,6 +21,7 @@ def _register() -> None:
     # One import per command module; each module defines its commands on `app` or a sub-app.
     # Keep one module per line so concurrent additions merge cleanly.
     import sentinel.cli.check
+    import sentinel.cli.cost
     import sentinel.cli.eval
     import sentinel.cli.fixtures
     import sentinel.cli.record

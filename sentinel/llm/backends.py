@@ -203,6 +203,10 @@ class SDKBackend(Backend):
         self.name = name
         self.model_ids = model_ids or {}
 
+    @property
+    def endpoint(self) -> str:
+        return str(self.client.base_url)
+
     def model_id(self, model: ModelInfo) -> str:
         if model.alias in self.model_ids:
             return self.model_ids[model.alias]

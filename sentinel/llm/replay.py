@@ -15,6 +15,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from sentinel.errors import SentinelError
 from sentinel.llm.backends import Backend, ModelReply, ModelRequest
@@ -57,17 +58,18 @@ class ReplayBackend(Backend):
                 "with SENTINEL_LLM_MODE=record (needs ANTHROPIC_API_KEY or AWS credentials)"
             )
         reply = self.live.send(request)
-        save_reply(path, request, reply)
+        save_reply(path, request, reply, endpoint=str(getattr(self.live, "endpoint", "")))
         self.recorded += 1
         return reply
 
 
-def save_reply(path: Path, request: ModelRequest, reply: ModelReply) -> None:
+def save_reply(path: Path, request: ModelRequest, reply: ModelReply, endpoint: str = "") -> None:
     """Write one recording atomically: the request as sent and the response as received."""
     record: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "key": request.key(),
         "recorded_at": datetime.now(UTC).isoformat(),
+        "endpoint": endpoint,
         "model": request.model.alias,
         "model_id": reply.model_id,
         "prompt_version": request.prompt.version,
@@ -90,8 +92,14 @@ def save_reply(path: Path, request: ModelRequest, reply: ModelReply) -> None:
     tmp.replace(path)
 
 
+def _is_local(endpoint: str) -> bool:
+    """Recordings made against a local test server hold scripted answers, not a model's."""
+    host = urlsplit(endpoint).hostname or ""
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
 def load_reply(path: Path) -> ModelReply:
-    """A recorded reply, labelled as a replay."""
+    """A recorded reply, labelled "replay" (or "scripted" if recorded from a local server)."""
     try:
         record = json.loads(path.read_text())
         resp = record["response"]
@@ -99,7 +107,7 @@ def load_reply(path: Path) -> ModelReply:
             text=resp["text"],
             stop_reason=resp["stop_reason"],
             usage=Usage.model_validate(resp["usage"]),
-            response_source="replay",
+            response_source="scripted" if _is_local(record.get("endpoint", "")) else "replay",
             model_id=record["model_id"],
             raw=resp.get("raw", {}),
         )

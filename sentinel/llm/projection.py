@@ -1,0 +1,258 @@
+"""Project the monthly model bill of a config, per strategy and model (`sentinel cost`).
+
+Pure arithmetic over: checks per month (from each service's interval), the escalation rate and
+the tiered strong-model rate (measured from verdicts when given, else assumed), and tokens per
+call (measured cost per call when verdicts carry usage, else estimated from the rendered prompt).
+Every row says which of its inputs were measured, estimated or assumed.
+
+Token estimate: characters / 3.5 for Claude Haiku 4.5's tokenizer, times the model's
+`token_factor` (prices.yaml); output tokens are assumed at OUTPUT_TOKENS_ESTIMATE per answer.
+Prompt caching: the static system part is billed as a cache read when the cache is warm, which
+happens with probability 1 - exp(-calls_per_second * ttl) for calls arriving at random, and as a
+cache write otherwise; below the model's min_cache_tokens nothing is cached.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from sentinel.agent import Assessment, ServiceData
+from sentinel.config import SentinelConfig, ServiceConfig
+from sentinel.llm.prices import MTOK, ModelInfo, PriceTable
+from sentinel.llm.prompts import load_prompt
+from sentinel.models import Provenance, Status, Verdict
+
+SECONDS_PER_MONTH = 30.4375 * 86400
+CHARS_PER_TOKEN = 3.5
+OUTPUT_TOKENS_ESTIMATE = 250
+DEFAULT_ESCALATION_RATE = 0.05
+DEFAULT_STRONG_RATE = 0.30
+TTL_SECONDS = {"5m": 300, "1h": 3600}
+
+
+@dataclass(frozen=True)
+class CallCost:
+    """Cost of one model call and where the figure came from."""
+
+    usd: float
+    basis: str  # "measured (n=..)" or "estimated"
+
+
+@dataclass(frozen=True)
+class Row:
+    strategy: str
+    models: str
+    calls_per_month: float
+    usd_per_call: float
+    usd_per_month: float
+    capped_usd_per_month: float
+    basis: str
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What a set of verdicts tells about rates and costs."""
+
+    escalation_rate: float | None
+    strong_rate: float | None
+    cost_per_call: dict[str, CallCost]
+    n_verdicts: int
+
+
+def checks_per_month(service: ServiceConfig) -> float:
+    return SECONDS_PER_MONTH / service.interval_seconds
+
+
+def measure(verdicts: Iterable[Verdict]) -> Measured:
+    """Escalation rate, tiered strong-model rate and mean cost per call from verdicts."""
+    vs = [v for v in verdicts if v.provenance.path != "no-data"]
+    judged = [v for v in vs if v.provenance.path != "statistical"]
+    has_model = any(v.provenance.path.startswith(("llm", "tiered", "budget")) for v in vs)
+    escalation = len(judged) / len(vs) if vs and has_model else None
+    tiered = [v for v in vs if v.provenance.path.startswith("tiered:")]
+    strong = [v for v in tiered if "escalated:" in v.provenance.note]
+    costs: dict[str, list[float]] = {}
+    for v in vs:
+        if v.provenance.path.startswith("llm:") and v.cost_usd is not None:
+            costs.setdefault(v.provenance.path[4:], []).append(v.cost_usd)
+    return Measured(
+        escalation_rate=escalation,
+        strong_rate=len(strong) / len(tiered) if tiered else None,
+        cost_per_call={
+            m: CallCost(float(np.mean(c)), f"measured (n={len(c)})") for m, c in costs.items()
+        },
+        n_verdicts=len(vs),
+    )
+
+
+def _sample_data(service: ServiceConfig, history_days: int) -> tuple[ServiceData, Assessment]:
+    """A representative check for rendering: flat series, one flagged metric."""
+    at = pd.Timestamp("2026-11-02T14:30:00Z").to_pydatetime()
+    idx = pd.date_range(at - timedelta(days=history_days), at, freq="5min", name="timestamp")
+    series = {m.name: pd.Series(123.4567, index=idx) for m in service.metrics}
+    verdict = Verdict(
+        service=service.name,
+        checked_at=at,
+        status=Status.WARNING,
+        reasoning="estimate",
+        provenance=Provenance(path="statistical", detector="estimate"),
+    )
+    data = ServiceData(service, at, 300, series, "estimate")
+    return data, Assessment(verdict=verdict, escalation_score=0.8, detector="ensemble")
+
+
+def prompt_tokens(config: SentinelConfig, version: str) -> dict[str, tuple[int, int]]:
+    """Estimated (system, user) tokens per service for Haiku 4.5's tokenizer."""
+    template = load_prompt(version)
+    out = {}
+    for svc in config.services:
+        rendered = template.render(*_sample_data(svc, min(config.history_days, 8)))
+        out[svc.name] = (
+            math.ceil(len(rendered.system) / CHARS_PER_TOKEN),
+            math.ceil(len(rendered.user) / CHARS_PER_TOKEN),
+        )
+    return out
+
+
+def estimated_call(
+    model: ModelInfo,
+    system_tokens: int,
+    user_tokens: int,
+    calls_per_second: float,
+    cache: bool,
+    ttl: str = "5m",
+) -> float:
+    """Expected USD of one call, with the static part cached when it can be."""
+    s = system_tokens * model.token_factor
+    u = user_tokens * model.token_factor
+    o = OUTPUT_TOKENS_ESTIMATE
+    r = model.rates_for(int(s + u))
+    write = r.cache_write_5m if ttl == "5m" else r.cache_write_1h
+    if cache and s >= model.min_cache_tokens:
+        warm = 1 - math.exp(-calls_per_second * TTL_SECONDS[ttl])
+        static = s * (warm * r.cache_read + (1 - warm) * write)
+    else:
+        static = s * r.input
+    return (static + u * r.input + o * r.output) / MTOK
+
+
+def project(
+    config: SentinelConfig,
+    prices: PriceTable,
+    models: list[str],
+    tiered: tuple[str, str] | None,
+    measured: Measured | None = None,
+    escalation_rate: float | None = None,
+    strong_rate: float | None = None,
+) -> tuple[list[Row], dict[str, str]]:
+    """Rows for statistical, the seed's always-call design per model, gated, and tiered."""
+    llm = config.llm
+    measured = measured or Measured(None, None, {}, 0)
+    esc, esc_basis = _pick(escalation_rate, measured.escalation_rate, DEFAULT_ESCALATION_RATE)
+    strong, strong_basis = _pick(strong_rate, measured.strong_rate, DEFAULT_STRONG_RATE)
+    checks = sum(checks_per_month(s) for s in config.services)
+    seed_tokens = prompt_tokens(config, "v1-seed")
+    v2_tokens = prompt_tokens(config, llm.prompt)
+
+    def per_call(model: ModelInfo, tokens: dict[str, tuple[int, int]], rate: float, cache: bool):
+        """Check-weighted mean cost per call across services."""
+        if cache and model.alias in measured.cost_per_call:
+            return measured.cost_per_call[model.alias]
+        cps = checks * rate / SECONDS_PER_MONTH  # all services share the static prefix
+        total = sum(
+            checks_per_month(s) * estimated_call(model, *tokens[s.name], cps, cache, llm.cache_ttl)
+            for s in config.services
+        )
+        return CallCost(total / checks, "estimated")
+
+    def row(strategy: str, names: str, calls: float, cost: CallCost, basis: str) -> Row:
+        month = calls * cost.usd
+        return Row(
+            strategy,
+            names,
+            calls,
+            cost.usd,
+            month,
+            _capped(llm, calls, cost.usd, month),
+            f"tokens {cost.basis}; {basis}",
+        )
+
+    rows = [Row("statistical", "-", 0, 0.0, 0.0, 0.0, "no model calls")]
+    for name in models:
+        m = prices.model(name)
+        seed = per_call(m, seed_tokens, 1.0, cache=False)
+        rows.append(
+            row(
+                f"always-call (seed) {m.alias}",
+                m.alias,
+                checks,
+                seed,
+                "every check calls the model, prompt v1-seed, no cache",
+            )
+        )
+    for name in models:
+        m = prices.model(name)
+        rows.append(
+            row(
+                f"gated llm:{m.alias}",
+                m.alias,
+                checks * esc,
+                per_call(m, v2_tokens, esc, cache=True),
+                f"escalation {esc:.1%} {esc_basis}; prompt {llm.prompt}",
+            )
+        )
+    if tiered:
+        cheap, strong_m = prices.model(tiered[0]), prices.model(tiered[1])
+        c1 = per_call(cheap, v2_tokens, esc, cache=True)
+        c2 = per_call(strong_m, v2_tokens, esc * strong, cache=True)
+        calls = checks * esc * (1 + strong)
+        mixed = CallCost(
+            (c1.usd + strong * c2.usd) / (1 + strong),
+            c1.basis if c1.basis == c2.basis else f"{c1.basis}/{c2.basis}",
+        )
+        rows.append(
+            row(
+                f"tiered:{cheap.alias},{strong_m.alias}",
+                f"{cheap.alias}+{strong_m.alias}",
+                calls,
+                mixed,
+                f"escalation {esc:.1%} {esc_basis}; strong model on {strong:.0%} {strong_basis}",
+            )
+        )
+    notes = {
+        "checks/month": f"{checks:,.0f} ("
+        + ", ".join(f"{s.name} every {s.interval_seconds}s" for s in config.services)
+        + ")",
+        "caps": f"calls_per_hour={llm.calls_per_hour}, monthly_budget_usd={llm.monthly_budget_usd}",
+        "prices": f"sentinel/llm/prices.yaml as of {prices.as_of}",
+        "measured": f"{measured.n_verdicts} verdicts" if measured.n_verdicts else "none",
+        "tokens (est.)": "; ".join(
+            f"{v}: system {sum(t[0] for t in tk.values()) // len(tk):,} + user "
+            f"{sum(t[1] for t in tk.values()) // len(tk):,} (Haiku 4.5 tokenizer, chars/3.5)"
+            for v, tk in (("v1-seed", seed_tokens), (llm.prompt, v2_tokens))
+        ),
+    }
+    return rows, notes
+
+
+def _pick(given: float | None, measured: float | None, default: float) -> tuple[float, str]:
+    if given is not None:
+        return given, "(given)"
+    if measured is not None:
+        return measured, "(measured)"
+    return default, "(assumed)"
+
+
+def _capped(llm, calls: float, usd_per_call: float, month: float) -> float:
+    """What the caps let through: calls_per_hour bounds calls, the budget bounds dollars."""
+    if llm.calls_per_hour is not None:
+        month = min(month, llm.calls_per_hour * SECONDS_PER_MONTH / 3600 * usd_per_call)
+    if llm.monthly_budget_usd is not None:
+        month = min(month, llm.monthly_budget_usd)
+    return month
