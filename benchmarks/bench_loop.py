@@ -112,6 +112,7 @@ def main() -> None:
         ("verdicts by status", " ".join(f"{k}={v:.0f}" for k, v in statuses.items() if v)),
         ("tickets opened", f"{len(store.tickets())}"),
         ("CPU (s)", f"{cpu:.1f}  ({100 * cpu / wall:.0f}% of one core)"),
+        ("CPU per check (ms)", f"{1000 * cpu / max(scheduler.completed, 1):.0f}"),
         ("peak RSS (MB)", f"{usage1.ru_maxrss / 1024:.0f}  (before loop {rss_before_mb:.0f})"),
         ("fixture warm-up (s)", f"{warm_s:.1f}  (not in the figures above)"),
         ("load average", " ".join(f"{x:.1f}" for x in __import__("os").getloadavg())),
