@@ -16,6 +16,7 @@ import math
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,11 +28,12 @@ from sentinel.config import SentinelConfig, ServiceConfig
 from sentinel.errors import BudgetExceeded, ConfigError, SentinelError
 from sentinel.models import Provenance, Status, Verdict
 from sentinel.notify import Notifier
-from sentinel.store import Store, StoreError
+from sentinel.store import RecordResult, Store, StoreError
 from sentinel.telemetry import Telemetry
 
 log = structlog.get_logger("sentinel.scheduler")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+BACKLOG_MAX = 10_000  # verdicts kept in memory while the store is down
 
 CheckFn = Callable[[ServiceConfig, datetime], Verdict]
 
@@ -132,6 +134,8 @@ class Scheduler:
         self._heap: list[_Due] = []
         self._generation = 0
         self._services: dict[str, ServiceConfig] = {}
+        self._backlog: deque[Verdict] = deque()
+        self._backlog_lock = threading.Lock()
         self.completed = 0
 
     # -- public -------------------------------------------------------------------------------
@@ -301,11 +305,7 @@ class Scheduler:
         self.telemetry.verdict(verdict, duration)
         result = None
         if self.store is not None:
-            try:
-                result = self.store.record(verdict)
-            except StoreError as exc:
-                self.telemetry.error("store")
-                log.error("verdict_not_recorded", service=verdict.service, error=str(exc))
+            result = self._store_in_order(verdict)
         self.completed += 1
         log.info(
             "check_done",
@@ -321,6 +321,41 @@ class Scheduler:
             self.notifier.wake()
         if self.on_verdict is not None:
             self.on_verdict(verdict)
+
+    def _store_in_order(self, verdict: Verdict) -> RecordResult | None:
+        """Record `verdict` after any backlog left by a store outage, oldest first.
+
+        Recording is idempotent, so a verdict retried after an ambiguous failure is harmless.
+        The backlog is bounded; past `BACKLOG_MAX` the oldest verdicts are dropped and counted.
+        """
+        assert self.store is not None
+        with self._backlog_lock:
+            if len(self._backlog) >= BACKLOG_MAX:
+                self._backlog.popleft()
+                self.telemetry.error("backlog_dropped")
+            self._backlog.append(verdict)
+            result = None
+            while self._backlog:
+                head = self._backlog[0]
+                try:
+                    got = self.store.record(head)
+                except StoreError as exc:
+                    self.telemetry.error("store")
+                    log.error(
+                        "verdict_not_recorded_yet",
+                        service=head.service,
+                        backlog=len(self._backlog),
+                        error=str(exc),
+                    )
+                    self.telemetry.store_backlog.set(len(self._backlog))
+                    return None
+                self._backlog.popleft()
+                if head is verdict:
+                    result = got
+                elif got.queued_alert and self.notifier is not None:
+                    self.notifier.wake()
+            self.telemetry.store_backlog.set(0)
+            return result
 
     def _drain(self, once: bool) -> None:
         """Let in-flight checks finish within the grace period; record the rest as interrupted."""

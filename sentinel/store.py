@@ -220,6 +220,11 @@ def _is_locked(exc: BaseException) -> bool:
     return "locked" in msg or "busy" in msg
 
 
+def _is_transient(exc: BaseException) -> bool:
+    """Locked, busy, connection refused or dropped: the DBAPI's OperationalError family."""
+    return isinstance(exc, OperationalError)
+
+
 def database_url(db: str | Path | None = None, settings: Settings | None = None) -> str:
     """`--db` (a path or URL) wins, then DATABASE_URL, then var/sentinel.db."""
     if db is not None:
@@ -452,12 +457,13 @@ class Store:
 
         def before_sleep(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
-            log.warning("store_locked_retry", attempt=state.attempt_number, error=str(exc))
+            kind = "db_locked" if exc is not None and _is_locked(exc) else "db_unavailable"
+            log.warning("store_retry", kind=kind, attempt=state.attempt_number, error=str(exc))
             if self.on_retry:
-                self.on_retry("db_locked")
+                self.on_retry(kind)
 
         @retry(
-            retry=retry_if_exception(_is_locked),
+            retry=retry_if_exception(_is_transient),
             stop=stop_after_attempt(self.lock_retries),
             wait=wait_exponential(multiplier=0.05, max=2.0),
             before_sleep=before_sleep,

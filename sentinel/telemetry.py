@@ -120,6 +120,9 @@ class Telemetry:
             "sentinel_outbox_depth", "Alert events waiting for delivery", registry=r
         )
         self.open_tickets = Gauge("sentinel_open_tickets", "Tickets open now", registry=r)
+        self.store_backlog = Gauge(
+            "sentinel_store_backlog", "Verdicts waiting in memory for the store", registry=r
+        )
         self.config_reloads = Counter(
             "sentinel_config_reloads", "Config reloads by outcome", ["outcome"], registry=r
         )

@@ -11,13 +11,13 @@ from itertools import pairwise
 import pandas as pd
 import pytest
 
-from sentinel.agent import Agent
-from sentinel.config import SentinelConfig
+from sentinel.checks import build_agent
+from sentinel.config import SentinelConfig, load_config
 from sentinel.errors import ConfigError, SourceError
 from sentinel.models import Status
 from sentinel.scheduler import Scheduler, SimulatedClock, slot_floor, stable_fraction
 from sentinel.sources.fixtures import FixtureSource
-from sentinel.store import Store
+from sentinel.store import RecordResult, Store, StoreError
 from sentinel.telemetry import Telemetry
 from tests.loop_fixtures import config_for, make_fixture, verdict, write_config
 
@@ -171,11 +171,8 @@ class FlakySource(FixtureSource):
 def test_an_unreachable_source_for_one_service_does_not_stop_the_others(tmp_path):
     make_fixture(tmp_path)
     path = write_config(tmp_path / "s.yaml", {"ok": 60, "broken": 60, "crashing": 60})
-    from sentinel.config import load_config
-    from sentinel.detectors import SeasonalMedianAssessor
-
     config = load_config(path)
-    agent = Agent(config, FlakySource(tmp_path), SeasonalMedianAssessor())
+    agent = build_agent(config, FlakySource(tmp_path))
 
     def check(svc, at):
         if svc.name == "crashing":
@@ -239,3 +236,41 @@ def test_simulated_clock_advances_with_speed():
     time.sleep(0.05)
     assert clock.now() - T0 >= timedelta(seconds=150)
     assert clock.wall_seconds(3600) == 1.0
+
+
+class DownThenUpStore:
+    """A store that is down for its first `failures` writes, then records everything."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.recorded: list = []
+
+    def record(self, v):
+        if self.failures > 0:
+            self.failures -= 1
+            raise StoreError("ticket store sqlite:///x.db unavailable after 5 attempts: disk I/O")
+        self.recorded.append(v)
+        return RecordResult(duplicate=False)
+
+
+def test_verdicts_made_while_the_store_is_down_are_recorded_when_it_returns():
+    store = DownThenUpStore(failures=3)
+    telemetry = Telemetry()
+    rec = Recorder()
+    scheduler = Scheduler(
+        config_for({"api-service": 30}),
+        rec,
+        clock=SimulatedClock(T0, speed=120),
+        store=store,  # type: ignore[arg-type]
+        telemetry=telemetry,
+        jitter=0,
+    )
+    thread = run_in_thread(scheduler)
+    wait_until(lambda: len(store.recorded) >= 5)
+    scheduler.stop("test")
+    thread.join(10)
+    times = [v.checked_at for v in store.recorded]
+    assert times == sorted(times)  # oldest first, nothing skipped
+    assert times == rec.calls["api-service"][: len(times)]
+    assert telemetry.registry.get_sample_value("sentinel_errors_total", {"kind": "store"}) == 3
+    assert telemetry.registry.get_sample_value("sentinel_store_backlog") == 0
