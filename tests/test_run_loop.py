@@ -1,5 +1,5 @@
 """`sentinel run` as a real process: SIGKILL mid-cycle and restart lose or duplicate no ticket;
-SIGTERM stops it cleanly.
+SIGTERM stops it cleanly; tickets reach a real Alertmanager; /metrics is served.
 
 The loop runs on a small fixture with a fast simulated clock (1,800 simulated seconds per real
 second) so spikes every six simulated hours open and resolve tickets within seconds.
@@ -17,10 +17,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import requests
 
 from sentinel.models import Status
 from sentinel.store import Store, ticket_move
 from tests.loop_fixtures import make_fixture, write_config
+from tests.servers import alertmanager_server, free_port
+from tests.test_notify import Webhook
 
 pytestmark = pytest.mark.slow
 
@@ -157,14 +160,31 @@ def test_sigkill_mid_cycle_then_restart_loses_and_duplicates_no_ticket(loop_dir)
         assert outbox[(t.id, "resolved")] == (1 if t.state == "resolved" else 0)
 
 
-def test_sigterm_stops_the_loop_cleanly(loop_dir):
-    proc, log = start_run(loop_dir, "term.log")
-    try:
-        wait_for(lambda: any(e["event"] == "check_done" for e in events(log)), proc, log)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+@pytest.mark.alertmanager
+def test_loop_alerts_a_real_alertmanager_serves_metrics_and_stops_on_sigterm(loop_dir):
+    webhook = Webhook()
+    port = free_port()
+    with alertmanager_server(loop_dir, webhook.url) as am:
+        proc, log = start_run(
+            loop_dir, "am.log", "--alertmanager-url", am.url, "--metrics-port", str(port)
+        )
+        try:
+            # the 02:00 spike opens tickets, the loop pushes them, Alertmanager fires the webhook
+            firing = webhook.wait_for("firing", timeout_s=120)
+            metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(30) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            webhook.server.shutdown()
+    alert = firing["alerts"][0]
+    assert alert["labels"]["alertname"] == "SentinelAnomaly"
+    assert alert["labels"]["service"] in {"svc-a", "svc-b"}
+    assert alert["labels"]["severity"] in {"warning", "critical"}
+    assert "latency" in alert["annotations"]["anomalies"]
+    assert 'sentinel_checks_total{service="svc-a"' in metrics
+    assert "sentinel_alert_deliveries_total" in metrics
     stopped = [e for e in events(log) if e["event"] == "loop_stopped"]
     assert stopped and stopped[0]["reason"] == "SIGTERM"
+    assert any(e["event"] == "alert_delivered" for e in events(log))
