@@ -1,0 +1,112 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (sentinel)
+#     language: python
+#     name: sentinel
+# ---
+
+# %% [markdown]
+# # 02 · Prompt variants
+#
+# For one labelled eval case: render every prompt version the judge could be sent, see what
+# each would cost per check with each model, then ask the models and compare the verdicts.
+#
+# - Token counts and costs in the first table are **estimates** (characters / 3.5 × the model's
+#   `token_factor`, prices from `sentinel/llm/prices.yaml`); no tokenizer ships offline.
+# - Verdicts come from a **live** call when `ANTHROPIC_API_KEY` (or Bedrock) is configured and
+#   `use_live` is true (the answer is recorded for offline reruns), else from a **replayed**
+#   recording in `data/replay/`, else the row says **not run**. Nothing is invented.
+
+# %% tags=["parameters"]
+config_path = "config/services.yaml"
+case_id = "api-service-latency-spike-1029-1405"  # a file in evals/cases/
+check_time = ""  # ISO-8601 with zone; empty: 10 minutes into the case's first labelled window
+prompt_versions = ["v1-seed", "v2"]
+models = ["haiku", "sonnet"]
+use_live = True  # live calls cost money; they only happen when credentials are configured
+show_prompt = "v2"  # which rendered prompt to print in full ("" for none)
+save_dir = ""  # if set, figures are also saved there as PNG
+
+# %%
+from pathlib import Path
+
+import pandas as pd
+
+from sentinel import plots_explore, prompt_lab
+from sentinel.checks import parse_check_time
+from sentinel.config import PROJECT_ROOT, Settings, load_config
+from sentinel.evaluation.cases import DEFAULT_SUITE, load_suite
+from sentinel.llm.prices import load_prices
+from sentinel.sources.fixtures import FixtureSource
+
+pd.set_option("display.max_colwidth", 120)
+config = load_config(config_path)
+settings = Settings()
+prices = load_prices()
+suite = load_suite(DEFAULT_SUITE, config)
+case = next(c for c in suite.cases if c.id == case_id)
+at = parse_check_time(check_time) if check_time else prompt_lab.case_check_time(case)
+data, assessment = prompt_lab.case_check(case, config, FixtureSource(), at)
+print(f"case {case.id}: {case.manifest.description}")
+print(f"check at {at:%Y-%m-%d %H:%M} UTC; statistical verdict: {assessment.verdict.one_line()}")
+
+# %% [markdown]
+# ## The rendered prompts
+# The system part is static (cached across checks); the user part carries the check's data.
+
+# %%
+rendered = prompt_lab.render_variants(data, assessment, prompt_versions)
+pd.DataFrame(
+    {
+        v: {
+            "system chars": len(p.system),
+            "user chars": len(p.user),
+            "est. system tokens": prompt_lab.estimated_tokens(p.system),
+            "est. user tokens": prompt_lab.estimated_tokens(p.user),
+        }
+        for v, p in rendered.items()
+    }
+).T
+
+# %%
+if show_prompt:
+    print(f"--- {show_prompt}: system ---\n{rendered[show_prompt].system}\n")
+    print(f"--- {show_prompt}: user ---\n{rendered[show_prompt].user}")
+
+# %% [markdown]
+# ## Estimated cost per check
+# "cache at this rate": the static part read from the prompt cache with the probability a call
+# every `interval_seconds` keeps it warm (below a model's minimum cacheable size nothing caches).
+
+# %%
+rate = 1 / config.service(case.service).interval_seconds
+costs = prompt_lab.cost_table(rendered, prices, models, rate)
+print(f"prices as of {prices.as_of} ({prices.currency}); ESTIMATES, not measured usage")
+figures = {"cost": plots_explore.plot_cost_per_check(costs, case.service)}
+costs.round(6)
+
+# %% [markdown]
+# ## Verdicts side by side
+# `mode` says where each verdict came from: live, replay, or not run.
+
+# %%
+live = prompt_lab.live_backend(settings, config, models) if use_live else None
+verdicts = prompt_lab.run_variants(
+    data, assessment, prompt_versions, models, prices, PROJECT_ROOT / config.llm.replay_dir, live
+)
+verdicts
+
+# %%
+if save_dir:
+    Path(save_dir).mkdir(parents=True, exist_ok=True)
+    for name, fig in figures.items():
+        fig.savefig(Path(save_dir) / f"02-{name}.png", dpi=110, bbox_inches="tight")
+    print("saved", sorted(figures), "to", save_dir)

@@ -1,0 +1,109 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (sentinel)
+#     language: python
+#     name: sentinel
+# ---
+
+# %% [markdown]
+# # Sentinel check
+#
+# One check of every configured service: collect → baselines → detectors → gate → (model) → verdict.
+# Run by `make check` / `sentinel check --notebook` with papermill, which injects the parameters below
+# and keeps this executed notebook as the audit trail of the check. The verdicts are also written as a
+# JSON sidecar (`verdicts.json`) beside it for machines to read.
+#
+# Defaults run offline on the bundled **synthetic** fixtures with the statistical strategy.
+
+# %% tags=["parameters"]
+# Parameters (papermill injects overrides in the next cell). Derived values come later.
+config_path = "config/services.yaml"
+source = "fixtures"  # "fixtures" (offline) or "prometheus" (PROMETHEUS_URL)
+check_time = "2026-10-29T14:20:00Z"  # ISO-8601 with zone, or "now" for live checks
+strategy = "statistical"  # "statistical", "llm:<model>" or "tiered:<cheap>,<strong>"
+services = []  # empty: every configured service
+output_dir = ""  # empty: reports/checks/YYYY/MM/DD/<run_id>
+run_id = ""
+
+# %%
+from pathlib import Path
+
+import pandas as pd
+
+from sentinel import checks
+from sentinel.check_reports import check_run_dir
+from sentinel.config import Settings, load_config
+from sentinel.plots import plot_check
+
+settings = Settings()
+config = load_config(config_path)
+at = checks.parse_check_time(check_time)
+run_id = run_id or checks.new_run_id(at)
+out_dir = Path(output_dir) if output_dir else check_run_dir(settings.sentinel_reports_dir, run_id)
+started = checks.parse_check_time("now")
+agent = checks.build_agent(config, checks.build_source(source, settings), strategy, settings)
+print(f"run {run_id}: {len(config.services)} services at {at:%Y-%m-%d %H:%M} UTC via {source}")
+
+# %%
+verdicts = checks.run_checks(agent, at, services or None)
+sidecar = checks.write_sidecar(
+    out_dir,
+    checks.CheckRun(
+        run_id=run_id,
+        started_at=started,
+        check_time=at,
+        source=agent.source.description,
+        strategy=strategy,
+        config_path=str(config_path),
+        verdicts=verdicts,
+    ),
+)
+for v in verdicts:
+    print(v.one_line())
+print("sidecar:", sidecar)
+
+# %% [markdown]
+# ## Verdicts
+
+# %%
+pd.DataFrame(
+    [
+        {
+            "service": v.service,
+            "status": v.status.value,
+            "action": v.recommended_action.value,
+            "path": v.provenance.path,
+            "source of judgement": v.provenance.response_source,
+            "anomalies": len(v.anomalies),
+            "reasoning": v.reasoning,
+        }
+        for v in verdicts
+    ]
+)
+
+# %% [markdown]
+# ## Anomalies
+
+# %%
+pd.DataFrame(
+    [{"service": v.service, **a.model_dump()} for v in verdicts for a in v.anomalies]
+    or [{"service": "-", "metric": "no anomalies"}]
+)
+
+# %% [markdown]
+# ## The last hours of each service
+#
+# Each metric with its recent history; the check time is the dashed line.
+
+# %%
+for v in verdicts:
+    fig = plot_check(agent, v)
+    fig.savefig(out_dir / f"{v.service}.png", dpi=100, bbox_inches="tight")
