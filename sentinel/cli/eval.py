@@ -2,11 +2,162 @@
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from sentinel.cli import app
+from sentinel.config import FIXTURES_DIR, REPORTS_DIR
 
 eval_app = typer.Typer(
     help="Score detectors and models against labelled incidents.", no_args_is_help=True
 )
 app.add_typer(eval_app, name="eval")
+
+
+def _split(text: str | None) -> list[str]:
+    """Strategies are separated by spaces or semicolons (commas belong to tiered:a,b)."""
+    return [t for t in re.split(r"[\s;]+", text or "") if t]
+
+
+@eval_app.command("run")
+def run(
+    suite: Annotated[
+        Path | None,
+        typer.Option(help="folder of case YAMLs [default: evals/cases]", show_default=False),
+    ] = None,
+    strategies: Annotated[
+        str | None,
+        typer.Option(
+            help="strategies separated by spaces, e.g. 'statistical:zscore llm:haiku "
+            "tiered:haiku,sonnet' [default: every detector, each of --models, tiered over the "
+            "first two]",
+            show_default=False,
+        ),
+    ] = None,
+    models: Annotated[
+        str, typer.Option(help="models for the default llm:/tiered: strategies (prices.yaml names)")
+    ] = "haiku,sonnet",
+    repeats: Annotated[
+        int,
+        typer.Option(
+            min=1, help="runs per model strategy (the API has no temperature); spread reported"
+        ),
+    ] = 1,
+    cadence: Annotated[
+        str,
+        typer.Option(
+            help="check every this long in the replayed periods (live: each service's interval)"
+        ),
+    ] = "5m",
+    grace: Annotated[
+        str, typer.Option(help="alerts this long after an incident are not false")
+    ] = "30m",
+    mode: Annotated[
+        str,
+        typer.Option(
+            help="models: auto = live+record with credentials, else replay if recorded, else "
+            "'not run'; or live | record | replay"
+        ),
+    ] = "auto",
+    batch: Annotated[
+        bool,
+        typer.Option(
+            help="(design) Message Batches at 50% off: applied to projected costs only; "
+            "live calls are still sent one by one (batch submission is not implemented yet)"
+        ),
+    ] = False,
+    jobs: Annotated[
+        int, typer.Option(min=1, help="strategies replayed in parallel processes")
+    ] = min(4, os.cpu_count() or 1),
+    bootstrap: Annotated[
+        int, typer.Option(min=0, help="bootstrap resamples for the 95% CIs")
+    ] = 1000,
+    seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0,
+    out: Annotated[Path, typer.Option(help="reports folder")] = REPORTS_DIR / "eval",
+    run_id: Annotated[
+        str | None, typer.Option(help="name of a fresh run [default: UTC timestamp]")
+    ] = None,
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            help="continue an interrupted run (its saved options win; done checks skipped)"
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="services file [default: config/services.yaml]")
+    ] = None,
+    fixtures_dir: Annotated[Path, typer.Option(help="where the fixtures live")] = FIXTURES_DIR,
+    replay_dir: Annotated[
+        Path | None, typer.Option(help="recorded model calls [default: evals/replays]")
+    ] = None,
+) -> None:
+    """Replay the agent walk-forward over labelled cases and compare strategies on accuracy
+    and cost. Offline by default: detectors run, model strategies replay recordings or are
+    listed as 'not run' with a projected cost. Writes reports/eval/<run-id>/report.md,
+    results.json and PNG plots."""
+    from sentinel.evaluation.cases import DEFAULT_SUITE
+    from sentinel.evaluation.report import write_report
+    from sentinel.evaluation.runner import DEFAULT_REPLAYS, RunOptions, run_eval
+
+    if mode not in ("auto", "live", "record", "replay"):
+        raise typer.BadParameter("use auto, live, record or replay", param_hint="--mode")
+    opts = RunOptions(
+        suite=str(suite or DEFAULT_SUITE),
+        strategies=_split(strategies),
+        models=[m.strip() for m in models.split(",") if m.strip()],
+        repeats=repeats,
+        cadence=cadence,
+        grace=grace,
+        mode=mode,
+        batch=batch,
+        n_boot=bootstrap,
+        seed=seed,
+        config=str(config) if config else None,
+        fixtures_dir=str(fixtures_dir),
+        replay_dir=str(replay_dir or DEFAULT_REPLAYS),
+    )
+    result = run_eval(opts, out=out, run_id=run_id, resume=resume, jobs=jobs)
+    report = write_report(result)
+    for s in result.strategies:
+        typer.echo(f"  {s.spec.name:<32} {s.note or ('ran: ' + s.mode)}")
+    typer.echo(f"report: {report}")
+
+
+@eval_app.command("make-cases")
+def make_cases(
+    out: Annotated[Path | None, typer.Option(help="cases folder [default: evals/cases]")] = None,
+    last_days: Annotated[
+        float, typer.Option(help="take labels from each fixture's last N days")
+    ] = 7,
+    pad: Annotated[str, typer.Option(help="replay this long either side of each window")] = "6h",
+    config: Annotated[
+        Path | None, typer.Option(help="services file [default: config/services.yaml]")
+    ] = None,
+    fixtures_dir: Annotated[Path, typer.Option(help="where the fixtures live")] = FIXTURES_DIR,
+) -> None:
+    """(Re)write one case YAML per labelled window of each configured service's fixture, plus
+    a background case per service covering the whole span."""
+    from datetime import timedelta
+
+    from sentinel.config import load_config, parse_duration_seconds
+    from sentinel.evaluation.cases import (
+        DEFAULT_SUITE,
+        cases_from_fixture,
+        remove_generated,
+        write_cases,
+    )
+    from sentinel.fixtures.store import manifest_path, read_manifest
+
+    cfg = load_config(config)
+    target = out or DEFAULT_SUITE
+    padding = timedelta(seconds=parse_duration_seconds(pad))
+    removed = remove_generated(target)
+    written = []
+    for svc in cfg.services:
+        manifest = read_manifest(manifest_path(svc.fixture or svc.name, fixtures_dir))
+        written += write_cases(cases_from_fixture(manifest, svc.name, last_days, padding), target)
+    typer.echo(f"wrote {len(written)} cases to {target} (replaced {removed} generated ones)")

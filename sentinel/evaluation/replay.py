@@ -1,0 +1,264 @@
+"""Walk-forward replay: run the real Agent at each check time, seeing only data up to that time.
+
+The fixture source and the clock are the only differences from a live run. Verdicts stream to one
+JSONL file per (strategy, repeat) so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from sentinel.agent import Agent, Assessment, Assessor, Gate, ServiceData
+from sentinel.config import MetricConfig, ServiceConfig
+from sentinel.evaluation.cases import Suite
+from sentinel.models import Verdict
+from sentinel.sources.base import empty_series
+from sentinel.sources.fixtures import FixtureSource
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# ------------------------------------------------------------------------------------------
+# The clock: which check times each service is replayed at.
+# ------------------------------------------------------------------------------------------
+
+
+def check_times(periods: list[tuple[datetime, datetime]], cadence: timedelta) -> list[datetime]:
+    """Epoch-aligned check times every `cadence` in the union of `(start, end]` periods."""
+    step = int(cadence.total_seconds())
+    times: set[datetime] = set()
+    for start, end in periods:
+        first = int((start - EPOCH).total_seconds()) // step * step + step
+        last = int((end - EPOCH).total_seconds())
+        times.update(EPOCH + timedelta(seconds=s) for s in range(first, last + 1, step))
+    return sorted(times)
+
+
+def plan(suite: Suite, cadence: timedelta) -> dict[str, list[datetime]]:
+    """Check times per service over the union of its cases' periods (each time checked once)."""
+    return {
+        service: check_times(
+            [(c.manifest.period.start, c.manifest.period.end) for c in suite.for_service(service)],
+            cadence,
+        )
+        for service in suite.services
+    }
+
+
+# ------------------------------------------------------------------------------------------
+# The source: FixtureSource, with each metric evaluated once over the whole fixture.
+# ------------------------------------------------------------------------------------------
+
+
+class CachedFixtureSource(FixtureSource):
+    """A FixtureSource that evaluates each (metric, step) once over the whole fixture and slices.
+
+    `rate()` and the gauge lookup at a grid time depend only on raw samples up to that time, so
+    a slice of the full evaluation equals a fresh query whenever the query grid lines up with
+    the full grid (checked; otherwise it falls back to the plain query). This turns thousands
+    of 28-day queries into array slices.
+    """
+
+    def __init__(self, fixtures_dir: Path) -> None:
+        super().__init__(fixtures_dir)
+        self._full: dict[tuple[str, str, int], pd.Series] = {}
+
+    def range(
+        self,
+        service: ServiceConfig,
+        metric: MetricConfig,
+        start: datetime,
+        end: datetime,
+        step_seconds: int,
+    ) -> pd.Series:
+        fixture = self.fixture_for(service)
+        first = pd.Timestamp(start).ceil("s")
+        origin = pd.Timestamp(fixture.manifest.start).ceil("s")
+        offset = (first - origin).total_seconds()
+        if offset < 0 or offset % step_seconds or end > fixture.manifest.end:
+            return super().range(service, metric, start, end, step_seconds)
+        key = (fixture.name, metric.name, step_seconds)
+        full = self._full.get(key)
+        if full is None:
+            full = self._evaluate(service, metric, step_seconds)
+            self._full[key] = full
+        lo = full.index.searchsorted(first, side="left")
+        hi = full.index.searchsorted(pd.Timestamp(end), side="right")
+        out = full.iloc[lo:hi]
+        return out if len(out) else empty_series(metric.name)
+
+    def _evaluate(self, service: ServiceConfig, metric: MetricConfig, step: int) -> pd.Series:
+        """The plain FixtureSource query over the whole fixture: one code path for both."""
+        m = self.fixture_for(service).manifest
+        return super().range(service, metric, m.start, m.end, step)
+
+
+# ------------------------------------------------------------------------------------------
+# Observing the pipeline: what the gate decided, without changing what the agent does.
+# ------------------------------------------------------------------------------------------
+
+
+class ObservedAssessor:
+    """Wraps an Assessor and remembers the last assessment (for escalation statistics)."""
+
+    def __init__(self, inner: Assessor) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.last: Assessment | None = None
+
+    def assess(self, data: ServiceData) -> Assessment:
+        self.last = self.inner.assess(data)
+        return self.last
+
+
+class ObservedGate:
+    """Wraps a Gate and remembers its last decision."""
+
+    def __init__(self, inner: Gate) -> None:
+        self.inner = inner
+        self.last: bool | None = None
+
+    def escalate(self, assessment: Assessment) -> bool:
+        self.last = self.inner.escalate(assessment)
+        return self.last
+
+
+# ------------------------------------------------------------------------------------------
+# Streaming results: one JSONL line per check; resumable.
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckRecord:
+    """One replayed check, as written to the JSONL stream."""
+
+    service: str
+    at: datetime
+    verdict: Verdict
+    escalation_score: float | None = None
+    escalated: bool | None = None
+    wall_s: float = 0.0
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "service": self.service,
+                "at": self.at.isoformat(),
+                "escalation_score": self.escalation_score,
+                "escalated": self.escalated,
+                "wall_s": round(self.wall_s, 6),
+                "verdict": self.verdict.model_dump(mode="json"),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, line: str) -> CheckRecord:
+        d: dict[str, Any] = json.loads(line)
+        return cls(
+            service=d["service"],
+            at=datetime.fromisoformat(d["at"]),
+            verdict=Verdict.model_validate(d["verdict"]),
+            escalation_score=d.get("escalation_score"),
+            escalated=d.get("escalated"),
+            wall_s=d.get("wall_s", 0.0),
+        )
+
+
+def read_records(path: Path) -> list[CheckRecord]:
+    """Every complete record in a stream; a torn last line (interrupted write) is dropped."""
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(CheckRecord.from_json(line))
+        except (json.JSONDecodeError, KeyError, ValueError):
+            continue
+    return records
+
+
+@dataclass
+class ReplayResult:
+    """Every record of one (strategy, repeat), in check order."""
+
+    records: list[CheckRecord] = field(default_factory=list)
+    resumed: int = 0
+
+
+def replay(
+    agent: Agent,
+    config_services: dict[str, ServiceConfig],
+    schedule: dict[str, list[datetime]],
+    stream: Path,
+    observed: tuple[ObservedAssessor, ObservedGate | None],
+    label: str = "",
+    progress: bool = True,
+    clock: Callable[[], float] = time.perf_counter,
+) -> ReplayResult:
+    """Run `agent.check(service, t)` at every scheduled time not already in `stream`."""
+    done = read_records(stream)
+    have = {(r.service, r.at) for r in done}
+    todo = [(s, t) for s, times in schedule.items() for t in times if (s, t) not in have]
+    assessor, gate = observed
+    stream.parent.mkdir(parents=True, exist_ok=True)
+    _drop_torn_tail(stream)
+    with (
+        stream.open("a") as out,
+        tqdm(
+            total=len(todo) + len(have),
+            initial=len(have),
+            desc=label,
+            unit="check",
+            disable=not progress,
+        ) as bar,
+    ):
+        for service, at in todo:
+            assessor.last = None
+            if gate is not None:
+                gate.last = None
+            t0 = clock()
+            verdict = agent.check(config_services[service], at)
+            wall = clock() - t0
+            last = assessor.last
+            escalated = gate.last if gate is not None else None
+            if escalated is None and gate is not None and last is not None:
+                escalated = gate.inner.escalate(last)
+            record = CheckRecord(
+                service=service,
+                at=at,
+                verdict=verdict,
+                escalation_score=last.escalation_score if last else None,
+                escalated=escalated,
+                wall_s=wall,
+            )
+            out.write(record.to_json() + "\n")
+            out.flush()
+            done.append(record)
+            bar.update(1)
+    done.sort(key=lambda r: (r.service, r.at))
+    return ReplayResult(records=done, resumed=len(have))
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """If the last line was cut mid-write, remove it so appends start on a fresh line."""
+    if not path.exists():
+        return
+    text = path.read_text()
+    if text and not text.endswith("\n"):
+        path.write_text(text[: text.rfind("\n") + 1])
+
+
+def iter_timeline(records: list[CheckRecord], service: str) -> Iterator[tuple[datetime, Any]]:
+    """(time, status) pairs of one service, for scoring."""
+    for r in records:
+        if r.service == service:
+            yield r.at, r.verdict.status

@@ -1,0 +1,579 @@
+"""Write an eval's report: report.md, results.json and PNG plots under reports/eval/<run-id>/.
+
+Every table row and figure says where its numbers came from: `statistical` (a detector alone),
+`live model`, `replay` (recorded model responses) or `scripted` (test doubles). A strategy that
+did not run shows a projected cost only, never an accuracy figure.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from sentinel.errors import SentinelError
+from sentinel.evaluation import costs
+from sentinel.evaluation.cases import Case
+from sentinel.evaluation.runner import EvalRun, StrategyRun, service_configs
+from sentinel.evaluation.scoring import severity_confusion, summarize
+from sentinel.models import Status
+
+STATUS_COLOURS = {
+    Status.UNKNOWN: "#9e9e9e",
+    Status.NORMAL: "#4caf50",
+    Status.WATCH: "#fbc02d",
+    Status.WARNING: "#fb8c00",
+    Status.CRITICAL: "#d32f2f",
+}
+SOURCE_LABEL = {
+    "statistical": "statistical",
+    "live": "live model",
+    "record": "live model",
+    "replay": "replay",
+    "not-run": "not run",
+}
+
+
+def source_label(srun: StrategyRun) -> str:
+    """Where a strategy's numbers came from, from the verdicts themselves when it ran."""
+    if not srun.ran:
+        return "not run"
+    sources = {r.verdict.provenance.response_source for rec in srun.repeats for r in rec}
+    if "scripted" in sources:
+        return "scripted"
+    if "live" in sources:
+        return "live model"
+    if "replay" in sources:
+        return "replay"
+    return SOURCE_LABEL.get(srun.mode, srun.mode)
+
+
+# ------------------------------------------------------------------------------------------
+# Numbers
+# ------------------------------------------------------------------------------------------
+
+
+def strategy_results(run: EvalRun, srun: StrategyRun) -> dict[str, Any]:
+    """Metrics per repeat, cost, the mean over repeats and the spread."""
+    out: dict[str, Any] = {
+        "name": srun.spec.name,
+        "kind": srun.spec.kind,
+        "models": list(srun.spec.models),
+        "detector": srun.spec.detector,
+        "mode": srun.mode,
+        "source": source_label(srun),
+        "note": srun.note,
+    }
+    if not srun.ran:
+        return out
+    opts = run.options
+    repeats = []
+    for i, (records, outcomes) in enumerate(zip(srun.repeats, srun.outcomes, strict=True)):
+        m = summarize(outcomes, n_boot=opts.n_boot, seed=opts.seed + i)
+        c = costs.measured(records, m.detected, run.config)
+        repeats.append({"metrics": asdict(m), "cost": asdict(c)})
+    out["repeats"] = repeats
+    out["mean"] = _mean_over(repeats)
+    out["spread"] = _spread(repeats) if len(repeats) > 1 else None
+    out["severity_confusion"] = severity_confusion(srun.outcomes[0])
+    out["cases"] = case_outcomes(srun)
+    return out
+
+
+def _mean_over(repeats: list[dict[str, Any]]) -> dict[str, Any]:
+    first = repeats[0]
+    mean: dict[str, Any] = {"metrics": dict(first["metrics"]), "cost": dict(first["cost"])}
+    for part in ("metrics", "cost"):
+        for key, value in first[part].items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                vals = [r[part][key] for r in repeats if r[part][key] is not None]
+                mean[part][key] = float(np.mean(vals)) if vals else None
+    return mean
+
+
+def _spread(repeats: list[dict[str, Any]]) -> dict[str, Any]:
+    out = {}
+    for key in ("precision", "recall", "f1", "false_alarms_per_day", "nab_score"):
+        vals = [r["metrics"][key] for r in repeats if r["metrics"][key] is not None]
+        if vals:
+            out[key] = {"min": min(vals), "max": max(vals), "std": float(np.std(vals, ddof=1))}
+    return out
+
+
+def case_outcomes(srun: StrategyRun) -> dict[str, dict[str, Any]]:
+    """Per case (first repeat): detected and time to detect, or hard negative violated."""
+    out: dict[str, dict[str, Any]] = {}
+    for o in srun.outcomes[0]:
+        for i in o.incidents:
+            ttd = i.time_to_detect
+            out[i.case_id] = {
+                "detected": i.detected,
+                "ttd_s": ttd.total_seconds() if ttd is not None else None,
+                "worst": i.worst.value,
+                "expected": i.window.min_severity.value if i.window.min_severity else None,
+            }
+        for n in o.negatives:
+            out[n.case_id] = {"violated": n.violated, "worst": n.worst.value}
+    return out
+
+
+def projections(run: EvalRun, results: list[dict[str, Any]]) -> None:
+    """Attach projected costs to model strategies that did not run, at the escalation rate the
+    config's own detector and gate showed in this replay."""
+    stats = [s for s in run.strategies if s.spec.kind == "statistical" and s.ran]
+    if not stats:
+        return
+    default = run.config.detection.detector
+    base = next((s for s in stats if s.spec.detector == default), stats[0])
+    rate = costs.escalation_rate(base.repeats[0])
+    for s, r in zip(run.strategies, results, strict=True):
+        if s.spec.uses_model and not s.ran:
+            try:
+                p = costs.projected(s.spec.models, rate, run.config, run.options.batch)
+            except SentinelError as exc:  # a price-table problem must not lose the report
+                r["projected_cost"] = {"error": str(exc)}
+                continue
+            r["projected_cost"] = asdict(p)
+            r["projected_cost"]["escalation_rate"] = rate
+            r["projected_cost"]["rate_from"] = base.spec.name
+
+
+# ------------------------------------------------------------------------------------------
+# Markdown
+# ------------------------------------------------------------------------------------------
+
+
+def _f(x: float | None, digits: int = 2) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _ci(m: dict[str, Any], key: str, digits: int = 2) -> str:
+    v = m.get(key)
+    ci = (m.get("ci") or {}).get(key)
+    if v is None:
+        return "–"
+    return f"{v:.{digits}f} [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]" if ci else f"{v:.{digits}f}"
+
+
+def _dur(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    return f"{seconds / 60:.0f}m" if seconds < 5400 else f"{seconds / 3600:.1f}h"
+
+
+def _usd(x: float | None) -> str:
+    if x is None:
+        return "–"
+    if x == 0:
+        return "$0"
+    return f"${x:.4f}" if x < 1 else f"${x:,.2f}"
+
+
+def headline_table(results: list[dict[str, Any]]) -> str:
+    head = (
+        "| strategy | source | precision [95% CI] | recall [95% CI] | F1 [95% CI] | "
+        "TTD median / p90 | false alarms/day [95% CI] | hard neg. violated | NAB | "
+        "cost/check | cost/detected | monthly (config) | check p50/p95 |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+    )
+    rows = []
+    for r in results:
+        if "mean" not in r:
+            p = r.get("projected_cost") or {}
+            monthly = f"{_usd(p.get('monthly_usd'))} (estimate)" if "monthly_usd" in p else "–"
+            rows.append(
+                f"| {r['name']} | {r['note'] or 'not run'} | – | – | – | – | – | – | – | "
+                f"{_usd(p.get('cost_per_check')) + ' (est.)' if 'cost_per_check' in p else '–'}"
+                f" | – | {monthly} | – |"
+            )
+            continue
+        m, c = r["mean"]["metrics"], r["mean"]["cost"]
+        reps = len(r["repeats"])
+        src = r["source"] + (f", mean of {reps}" if reps > 1 else "")
+        rows.append(
+            f"| {r['name']} | {src} | {_ci(m, 'precision')} | {_ci(m, 'recall')} | "
+            f"{_ci(m, 'f1')} | {_dur(m['ttd_median_s'])} / {_dur(m['ttd_p90_s'])} | "
+            f"{_ci(m, 'false_alarms_per_day', 1)} | "
+            f"{m['hard_negative_violations']:.0f}/{m['hard_negatives']:.0f} | {_f(m['nab_score'], 1)} | "
+            f"{_usd(c['cost_per_check'])} | {_usd(c['cost_per_detected'])} | "
+            f"{_usd(c['monthly_usd'])} | "
+            f"{_f(c['check_p50_s'], 3)}/{_f(c['check_p95_s'], 3)} s |"
+        )
+    return head + "\n".join(rows) + "\n"
+
+
+def cost_table(results: list[dict[str, Any]]) -> str:
+    head = (
+        "| strategy | source | checks | escalations | model calls | fallbacks | tokens in/out | "
+        "cache read/write | cost | model p50/p95 | basis |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|\n"
+    )
+    rows = []
+    for r in results:
+        if "mean" not in r:
+            p = r.get("projected_cost") or {}
+            basis = p.get("basis") or p.get("error") or "–"
+            rows.append(f"| {r['name']} | not run | – | – | – | – | – | – | – | – | {basis} |")
+            continue
+        c = r["repeats"][0]["cost"]
+        rows.append(
+            f"| {r['name']} | {r['source']} | {c['checks']} | "
+            f"{c['escalations'] if c['escalations'] is not None else '–'} | {c['model_calls']} | "
+            f"{c['fallbacks']} | {c['input_tokens']:,}/{c['output_tokens']:,} | "
+            f"{c['cache_read_tokens']:,}/{c['cache_write_tokens']:,} | {_usd(c['cost_usd'])} | "
+            f"{_f(c['model_p50_s'])}/{_f(c['model_p95_s'])} s | {c['basis']} |"
+        )
+    return head + "\n".join(rows) + "\n"
+
+
+def spread_table(results: list[dict[str, Any]]) -> str:
+    rows = [r for r in results if r.get("spread")]
+    if not rows:
+        return "No strategy ran more than once (`--repeats N` repeats model strategies).\n"
+    out = "| strategy | repeats | F1 min–max (sd) | recall min–max | precision min–max |\n"
+    out += "|---|---|---|---|---|\n"
+    for r in rows:
+        s = r["spread"]
+
+        def mm(k: str, s: dict[str, Any] = s) -> str:
+            return f"{s[k]['min']:.2f}–{s[k]['max']:.2f}" if k in s else "–"
+
+        sd = f" ({s['f1']['std']:.2f})" if "f1" in s else ""
+        out += (
+            f"| {r['name']} | {len(r['repeats'])} | {mm('f1')}{sd} | {mm('recall')} | "
+            f"{mm('precision')} |\n"
+        )
+    return out
+
+
+def case_table(run: EvalRun, results: list[dict[str, Any]]) -> str:
+    ran = [r for r in results if "cases" in r]
+    if not ran:
+        return ""
+    out = "| case | kind | expected | " + " | ".join(r["name"] for r in ran) + " |\n"
+    out += "|---|---|---|" + "---|" * len(ran) + "\n"
+    for case in run.suite.cases:
+        if case.manifest.tags.background:
+            continue
+        tags = case.manifest.tags
+        expected = (
+            "stay < WARNING" if tags.hard_negative else f"≥ {case.manifest.windows[0].min_severity}"
+        )
+        cells = []
+        for r in ran:
+            c = r["cases"].get(case.id, {})
+            if tags.hard_negative:
+                cells.append(f"**ALARM** ({c.get('worst')})" if c.get("violated") else "ok")
+            elif c.get("detected"):
+                cells.append(f"found +{_dur(c['ttd_s'])} ({c['worst']})")
+            else:
+                cells.append(f"missed ({c.get('worst', '–')})")
+        out += (
+            f"| {case.id} | {tags.kind} ({tags.difficulty}) | {expected} | "
+            + " | ".join(cells)
+            + " |\n"
+        )
+    return out
+
+
+def confusion_text(results: list[dict[str, Any]]) -> str:
+    cols = [
+        s.value
+        for s in (Status.UNKNOWN, Status.NORMAL, Status.WATCH, Status.WARNING, Status.CRITICAL)
+    ]
+    out = []
+    for r in results:
+        table = r.get("severity_confusion")
+        if not table:
+            continue
+        out.append(f"**{r['name']}** ({r['source']}): rows = expected, columns = worst given\n")
+        out.append("| expected | " + " | ".join(cols) + " |")
+        out.append("|---|" + "---|" * len(cols))
+        for row, counts in table.items():
+            out.append(f"| {row} | " + " | ".join(str(counts.get(c, 0)) for c in cols) + " |")
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def write_markdown(run: EvalRun, results: list[dict[str, Any]], figures: list[str]) -> str:
+    suite = run.suite
+    incidents = sum(
+        len([w for w in c.manifest.windows if not w.hard_negative]) for c in suite.cases
+    )
+    negatives = sum(len([w for w in c.manifest.windows if w.hard_negative]) for c in suite.cases)
+    checks = sum(len(t) for t in run.schedule.values())
+    took = (run.finished or datetime.now(UTC)) - run.started
+    missing = suite.uncovered_labels(replayed_only=True)
+    fixtures = ", ".join(f"{n} ({m.kind})" for n, m in sorted(suite.fixtures.items()))
+    parts = [
+        f"# Sentinel eval `{run.run_id}`\n",
+        f"Suite `{suite.directory}`: {len(suite.cases)} cases, {incidents} incidents, "
+        f"{negatives} hard negatives, services {', '.join(suite.services)}; fixtures {fixtures}. "
+        f"Walk-forward at a {run.options.cadence} cadence: {checks} checks per strategy and "
+        f"repeat; alarm grace {run.options.grace}; {run.options.n_boot} bootstrap resamples "
+        f"(seed {run.options.seed}). Replay took {took.total_seconds():.0f} s.\n",
+        "Source column: `statistical` = a detector alone (no model); `live model` = real API "
+        "calls; `replay` = recorded model responses (evals/replays/); `scripted` = test "
+        "doubles. Strategies that did not run show a projected cost only, never an accuracy "
+        "figure. Definitions: docs/evals.md.\n",
+    ]
+    if missing:
+        parts.append(f"**Labels no case covers:** {', '.join(missing)}\n")
+    if any(m.kind == "synthetic" for m in suite.fixtures.values()):
+        parts.append(
+            "**The fixtures are synthetic** (generated, not recorded): these figures compare "
+            "strategies on known patterns; they are not a production accuracy claim.\n"
+        )
+    parts += [
+        "## Headline\n",
+        headline_table(results),
+        "Monthly (config) = measured cost per check x checks per month at each service's "
+        "configured interval (the eval checks less often; the per-check cost is assumed to "
+        "carry over).\n",
+        "## Cost, tokens and latency\n",
+        cost_table(results),
+        "## Spread over repeats\n",
+        spread_table(results),
+        "## Per case (first repeat)\n",
+        case_table(run, results),
+        "## Severity confusion (first repeat)\n",
+        confusion_text(results),
+        "## Figures\n",
+        *[f"![{Path(f).stem}]({f})\n" for f in figures],
+    ]
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------------------------------------------
+# Figures
+# ------------------------------------------------------------------------------------------
+
+
+def plot_prf1(results: list[dict[str, Any]], path: Path) -> None:
+    ran = [r for r in results if "mean" in r]
+    names = [r["name"] for r in results]
+    fig, ax = plt.subplots(figsize=(max(7, 1.3 * len(names) + 2), 4.8))
+    x = np.arange(len(names))
+    width = 0.26
+    for j, (key, colour) in enumerate(
+        [("precision", "#1976d2"), ("recall", "#43a047"), ("f1", "#8e24aa")]
+    ):
+        for i, r in enumerate(results):
+            if "mean" not in r:
+                continue
+            m = r["mean"]["metrics"]
+            v = m.get(key)
+            if v is None:
+                continue
+            ci = (r["repeats"][0]["metrics"].get("ci") or {}).get(key)
+            err = [[max(0, v - ci[0])], [max(0, ci[1] - v)]] if ci else None
+            ax.bar(
+                x[i] + (j - 1) * width,
+                v,
+                width,
+                color=colour,
+                yerr=err,
+                capsize=3,
+                label=key if i == next(k for k, rr in enumerate(results) if "mean" in rr) else None,
+            )
+    for i, r in enumerate(results):
+        if "mean" not in r:
+            ax.text(
+                x[i],
+                0.5,
+                "not run\n(no credentials,\nno replays)",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="#555",
+                style="italic",
+            )
+    ax.set_xticks(x, [f"{r['name']}\n[{r['source']}]" for r in results], fontsize=8)
+    ax.set_ylim(0, 1.08)
+    ax.set_ylabel("event-level score")
+    ax.set_title(
+        "Precision, recall, F1 per strategy (bars: mean over repeats; whiskers: bootstrap 95% CI)",
+        fontsize=10,
+    )
+    if ran:
+        ax.legend(loc="upper right", fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_cost_vs_f1(results: list[dict[str, Any]], path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    floor = 0.01
+    for r in results:
+        if "mean" in r:
+            m, c = r["mean"]["metrics"], r["mean"]["cost"]
+            if m["f1"] is None:
+                continue
+            cost = max(c["monthly_usd"], floor)
+            ci = (r["repeats"][0]["metrics"].get("ci") or {}).get("f1")
+            err = [[m["f1"] - ci[0]], [ci[1] - m["f1"]]] if ci else None
+            marker = "o" if r["source"] == "statistical" else "s"
+            ax.errorbar(cost, m["f1"], yerr=err, fmt=marker, capsize=3)
+            ax.annotate(
+                f"{r['name']}\n[{r['source']}]",
+                (cost, m["f1"]),
+                fontsize=7,
+                xytext=(5, 3),
+                textcoords="offset points",
+            )
+        else:
+            p = r.get("projected_cost") or {}
+            if "monthly_usd" in p:
+                cost = max(p["monthly_usd"], floor)
+                ax.axvline(cost, color="#999", linestyle="--", linewidth=1)
+                ax.text(
+                    cost,
+                    0.02,
+                    f" {r['name']}\n not run: cost estimate only",
+                    fontsize=7,
+                    color="#555",
+                    rotation=90,
+                    va="bottom",
+                )
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel(
+        f"projected monthly cost at the configured intervals, USD (log; $0 drawn at ${floor})"
+    )
+    ax.set_ylabel("F1 (event level)")
+    ax.set_title("Cost vs F1 (circles: statistical, squares: model; dashed: not run)", fontsize=10)
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_case(run: EvalRun, case: Case, path: Path) -> None:
+    """The case's series, its labelled window shaded, verdicts of each strategy as markers."""
+    source = run.source
+    assert source is not None
+    svc = service_configs(run.config, run.suite)[case.service]
+    period = case.manifest.period
+    window = case.manifest.windows[0]
+    metrics = window.metrics or [m.name for m in svc.metrics]
+    ran = [s for s in run.strategies if s.ran]
+    heights = [2.0] * len(metrics) + [0.35 * max(1, len(ran)) + 0.6]
+    fig, axes = plt.subplots(
+        len(heights),
+        1,
+        sharex=True,
+        figsize=(10, sum(heights) + 1.2),
+        gridspec_kw={"height_ratios": heights},
+    )
+    shade = "#90caf9" if window.hard_negative else "#ef9a9a"
+    what = "hard negative" if window.hard_negative else f"incident, expect ≥ {window.min_severity}"
+    for ax, name in zip(axes[:-1], metrics, strict=False):
+        metric = svc.metric(name)
+        s = source.range(svc, metric, period.start, period.end, 60)
+        ax.plot(s.index, s.to_numpy(), linewidth=0.9, color="#263238")
+        ax.set_ylabel(f"{name}\n({metric.unit})" if metric.unit else name, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    for ax in axes:
+        ax.axvspan(window.start, window.end, color=shade, alpha=0.45, linewidth=0)
+    ax = axes[-1]
+    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
+    for row, s in enumerate(ran):
+        points = [
+            r
+            for r in s.repeats[0]
+            if r.service == case.service and start < pd.Timestamp(r.at) <= end
+        ]
+        for status, colour in STATUS_COLOURS.items():
+            ts = [r.at for r in points if r.verdict.status == status]
+            if ts:
+                size = 6 if status in (Status.NORMAL, Status.UNKNOWN) else 22
+                ax.scatter(
+                    ts,
+                    [row] * len(ts),
+                    s=size,
+                    color=colour,
+                    marker="|" if size == 6 else "o",
+                    linewidths=0.8,
+                )
+    ax.set_yticks(range(len(ran)), [f"{s.spec.name} [{source_label(s)}]" for s in ran], fontsize=7)
+    ax.set_ylim(-0.7, len(ran) - 0.3)
+    ax.invert_yaxis()
+    handles = [
+        plt.Line2D([], [], marker="o", linestyle="", color=c, label=st.value)
+        for st, c in STATUS_COLOURS.items()
+    ]
+    ax.legend(
+        handles=handles,
+        fontsize=7,
+        ncol=5,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.35),
+        frameon=False,
+    )
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M", tz=UTC))
+    ax.tick_params(axis="x", labelsize=7)
+    axes[0].set_title(
+        f"{case.id}: {window.kind} ({what}); shaded = labelled window\n"
+        f"series: fixture {case.manifest.fixture}; verdicts: walk-forward at "
+        f"{run.options.cadence}",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def write_report(run: EvalRun) -> Path:
+    """Write results.json, the figures and report.md; return the report path."""
+    results = [strategy_results(run, s) for s in run.strategies]
+    projections(run, results)
+    d = run.directory
+    (d / "timelines").mkdir(exist_ok=True)
+    figures = ["prf1.png", "cost_vs_f1.png"]
+    plot_prf1(results, d / "prf1.png")
+    plot_cost_vs_f1(results, d / "cost_vs_f1.png")
+    if any(s.ran for s in run.strategies):
+        for case in run.suite.cases:
+            if case.manifest.windows:
+                rel = f"timelines/{case.id}.png"
+                plot_case(run, case, d / rel)
+                figures.append(rel)
+    payload = {
+        "run_id": run.run_id,
+        "started": run.started.isoformat(),
+        "finished": run.finished.isoformat() if run.finished else None,
+        "options": asdict(run.options),
+        "suite": {
+            "directory": str(run.suite.directory),
+            "cases": [
+                {"id": c.id, "file": str(c.path), **c.manifest.model_dump(mode="json")}
+                for c in run.suite.cases
+            ],
+            "uncovered_labels": run.suite.uncovered_labels(replayed_only=True),
+        },
+        "checks_per_strategy": sum(len(t) for t in run.schedule.values()),
+        "strategies": results,
+    }
+    (d / "results.json").write_text(json.dumps(payload, indent=1, default=str) + "\n")
+    report = d / "report.md"
+    report.write_text(write_markdown(run, results, figures))
+    return report
+
+
+__all__ = ["headline_table", "write_report"]

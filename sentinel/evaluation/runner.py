@@ -1,0 +1,280 @@
+"""Run a whole eval: validate the suite, replay every strategy walk-forward, score, report.
+
+The run directory `reports/eval/<run-id>/` holds `run.json` (what was asked), one verdict
+stream per (strategy, repeat) under `verdicts/`, and the report. `--resume RUN_ID` reuses the
+saved options and skips check times already streamed; a new run id never mixes results.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ALL_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from sentinel.config import (
+    FIXTURES_DIR,
+    PROJECT_ROOT,
+    REPORTS_DIR,
+    SentinelConfig,
+    ServiceConfig,
+    Settings,
+    load_config,
+    parse_duration_seconds,
+)
+from sentinel.errors import ConfigError, SentinelError
+from sentinel.evaluation import costs
+from sentinel.evaluation.cases import DEFAULT_SUITE, Suite, load_suite
+from sentinel.evaluation.replay import (
+    CachedFixtureSource,
+    CheckRecord,
+    plan,
+    read_records,
+    replay,
+)
+from sentinel.evaluation.scoring import ServiceOutcome, score_service, summarize
+from sentinel.evaluation.strategies import (
+    DEFAULT_MODELS,
+    RunMode,
+    StrategySpec,
+    build_agent,
+    decide_mode,
+    default_strategies,
+    parse_strategy,
+)
+
+DEFAULT_REPLAYS = PROJECT_ROOT / "evals" / "replays"
+
+
+@dataclass
+class RunOptions:
+    """Everything that determines a run's results (saved in run.json)."""
+
+    suite: str = str(DEFAULT_SUITE)
+    strategies: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=lambda: list(DEFAULT_MODELS))
+    repeats: int = 1
+    cadence: str = "5m"
+    grace: str = "30m"
+    mode: str = "auto"
+    batch: bool = False
+    n_boot: int = 1000
+    seed: int = 0
+    config: str | None = None
+    fixtures_dir: str = str(FIXTURES_DIR)
+    replay_dir: str = str(DEFAULT_REPLAYS)
+
+
+@dataclass
+class StrategyRun:
+    """One strategy's outcome: how it ran, and per repeat its records and scores."""
+
+    spec: StrategySpec
+    mode: RunMode
+    note: str = ""
+    repeats: list[list[CheckRecord]] = field(default_factory=list)
+    outcomes: list[list[ServiceOutcome]] = field(default_factory=list)
+
+    @property
+    def ran(self) -> bool:
+        return self.mode != "not-run" and bool(self.repeats)
+
+
+@dataclass
+class EvalRun:
+    """Everything the report needs."""
+
+    run_id: str
+    directory: Path
+    options: RunOptions
+    config: SentinelConfig
+    suite: Suite
+    schedule: dict[str, list[datetime]]
+    strategies: list[StrategyRun]
+    started: datetime
+    finished: datetime | None = None
+    source: CachedFixtureSource | None = None
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+
+
+def prepare_run_dir(
+    out: Path, run_id: str | None, resume: str | None, opts: RunOptions
+) -> tuple[str, Path, RunOptions]:
+    """Create a fresh run directory, or reopen one to resume with its saved options."""
+    if resume:
+        directory = out / resume
+        saved = directory / "run.json"
+        if not saved.is_file():
+            raise ConfigError(f"cannot resume {resume!r}: {saved} does not exist")
+        data = json.loads(saved.read_text())["options"]
+        return resume, directory, RunOptions(**data)
+    run_id = run_id or new_run_id()
+    directory = out / run_id
+    if directory.exists():
+        raise ConfigError(
+            f"run {run_id!r} already exists in {out}: pass --resume {run_id} to continue it, "
+            "or another --run-id for a fresh run"
+        )
+    (directory / "verdicts").mkdir(parents=True)
+    (directory / "run.json").write_text(
+        json.dumps({"run_id": run_id, "options": asdict(opts)}, indent=1) + "\n"
+    )
+    return run_id, directory, opts
+
+
+def resolve_strategies(opts: RunOptions) -> list[StrategySpec]:
+    if opts.strategies:
+        return [parse_strategy(s) for s in opts.strategies]
+    return default_strategies(tuple(opts.models))
+
+
+def service_configs(config: SentinelConfig, suite: Suite) -> dict[str, ServiceConfig]:
+    """Each suite service's config, pointed at the fixture its cases name."""
+    out: dict[str, ServiceConfig] = {}
+    for name in suite.services:
+        fixtures = {c.manifest.fixture for c in suite.for_service(name)}
+        if len(fixtures) > 1:
+            raise ConfigError(
+                f"cases of service {name!r} name several fixtures {sorted(fixtures)}; "
+                "one fixture per service per suite"
+            )
+        out[name] = config.service(name).model_copy(update={"fixture": fixtures.pop()})
+    return out
+
+
+def run_eval(
+    opts: RunOptions,
+    out: Path = REPORTS_DIR / "eval",
+    run_id: str | None = None,
+    resume: str | None = None,
+    settings: Settings | None = None,
+    jobs: int = 1,
+) -> EvalRun:
+    """Validate, replay every (strategy, repeat) - in `jobs` processes - and score.
+
+    The report is written by `report.write_report`.
+    """
+    run_id, directory, opts = prepare_run_dir(Path(out), run_id, resume, opts)
+    settings = settings or Settings()
+    config = load_config(opts.config)
+    suite = load_suite(Path(opts.suite), config, Path(opts.fixtures_dir))
+    grace = timedelta(seconds=parse_duration_seconds(opts.grace))
+    schedule = plan(suite, timedelta(seconds=parse_duration_seconds(opts.cadence)))
+    service_configs(config, suite)  # one fixture per service, checked before any replay
+    replay_dir = Path(opts.replay_dir)
+    run = EvalRun(run_id, directory, opts, config, suite, schedule, [], datetime.now(UTC))
+    run.source = CachedFixtureSource(Path(opts.fixtures_dir))
+    todo: list[tuple[StrategyRun, int, Path]] = []
+    for spec in resolve_strategies(opts):
+        mode = decide_mode(spec, settings, replay_dir, opts.mode)
+        srun = StrategyRun(spec, mode)
+        run.strategies.append(srun)
+        if mode == "not-run":
+            srun.note = (
+                "not run: no credentials"
+                if opts.mode in ("auto", "live", "record")
+                else f"not run: no recorded replays in {replay_dir}"
+            )
+            continue
+        for k in range(opts.repeats if spec.uses_model else 1):
+            todo.append((srun, k, directory / "verdicts" / f"{spec.slug}__r{k + 1}.jsonl"))
+    total = sum(len(t) for t in schedule.values()) * len(todo)
+    job_args = [(opts, directory, s.spec, s.mode, path, settings) for s, _, path in todo]
+    errors = _execute(job_args, total, jobs)
+    for (srun, _, path), error in zip(todo, errors, strict=True):
+        if error is not None:
+            if not srun.spec.uses_model:
+                raise SentinelError(f"{srun.spec.name}: {error}")
+            srun.mode, srun.note = "not-run", f"not run: {error}"
+            continue
+        if srun.mode == "not-run":
+            continue
+        records = sorted(read_records(path), key=lambda r: (r.service, r.at))
+        srun.repeats.append(records)
+        srun.outcomes.append(score_records(records, suite, grace))
+    for srun in run.strategies:
+        if srun.mode == "not-run":
+            srun.repeats, srun.outcomes = [], []
+    run.finished = datetime.now(UTC)
+    return run
+
+
+JobArgs = tuple[RunOptions, Path, StrategySpec, RunMode, Path, Settings]
+
+
+def _job(args: JobArgs, progress: bool = False) -> str | None:
+    """Replay one (strategy, repeat) into its stream; returns an error message or None."""
+    opts, _, spec, mode, stream, settings = args
+    try:
+        config = load_config(opts.config)
+        suite = load_suite(Path(opts.suite), config, Path(opts.fixtures_dir))
+        schedule = plan(suite, timedelta(seconds=parse_duration_seconds(opts.cadence)))
+        services = service_configs(config, suite)
+        source = CachedFixtureSource(Path(opts.fixtures_dir))
+        step = min(suite.fixtures[c.manifest.fixture].step_seconds for c in suite.cases)
+        agent, assessor, gate = build_agent(
+            spec, config, source, settings, Path(opts.replay_dir), mode, step
+        )
+        replay(agent, services, schedule, stream, (assessor, gate), spec.name, progress)
+    except SentinelError as exc:
+        return str(exc)
+    return None
+
+
+def _execute(job_args: list[JobArgs], total: int, jobs: int) -> list[str | None]:
+    """Run jobs inline (one bar each) or in a process pool (one overall bar, fed by the
+    streams' line counts, so workers need no channel back)."""
+    if jobs <= 1 or len(job_args) <= 1:
+        return [_job(a, progress=True) for a in job_args]
+    streams = [a[4] for a in job_args]
+    with (
+        ProcessPoolExecutor(max_workers=jobs) as pool,
+        tqdm(total=total, desc="eval", unit="check") as bar,
+    ):
+        futures = [pool.submit(_job, a) for a in job_args]
+        while not all(f.done() for f in futures):
+            wait(futures, timeout=2.0, return_when=ALL_COMPLETED)
+            bar.n = sum(_count_lines(p) for p in streams)
+            bar.refresh()
+        bar.n = sum(_count_lines(p) for p in streams)
+        bar.refresh()
+        return [f.result() for f in futures]
+
+
+def _count_lines(path: Path) -> int:
+    try:
+        with path.open("rb") as fh:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    except OSError:
+        return 0
+
+
+def score_records(
+    records: list[CheckRecord], suite: Suite, grace: timedelta
+) -> list[ServiceOutcome]:
+    """Score each service's timeline against its cases' windows."""
+    outcomes = []
+    for service in suite.services:
+        cases = suite.for_service(service)
+        timeline = [(r.at, r.verdict.status) for r in records if r.service == service]
+        windows = [(c.id, w) for c in cases for w in c.manifest.windows]
+        periods = [(c.manifest.period.start, c.manifest.period.end) for c in cases]
+        outcomes.append(score_service(service, timeline, windows, periods, grace=grace))
+    return outcomes
+
+
+def metrics_for(srun: StrategyRun, opts: RunOptions) -> list[Any]:
+    """Metrics per repeat (bootstrap seeded per repeat for reproducibility)."""
+    return [
+        summarize(o, n_boot=opts.n_boot, seed=opts.seed + i) for i, o in enumerate(srun.outcomes)
+    ]
+
+
+__all__ = ["EvalRun", "RunOptions", "StrategyRun", "costs", "metrics_for", "run_eval"]

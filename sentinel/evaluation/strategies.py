@@ -1,0 +1,195 @@
+"""The strategies an eval compares, and how each becomes an Agent.
+
+Names follow the LLM layer's strategy strings: `statistical:<detector>` (a detector alone, no
+model), `llm:<model>` (gate -> one model), `tiered:<cheap>,<strong>` (gate -> cheap model ->
+strong model). Every model strategy runs in one of three ways: `live` (credentials present; also
+records replays), `replay` (recorded responses under evals/replays/), or not at all, in which
+case the report says "not run: no credentials" and shows a projected cost only.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from sentinel.agent import Agent, Assessor, Gate, Judge
+from sentinel.config import SentinelConfig, Settings
+from sentinel.errors import ConfigError
+from sentinel.evaluation.replay import ObservedAssessor, ObservedGate
+from sentinel.sources.base import MetricSource
+
+Kind = Literal["statistical", "llm", "tiered"]
+RunMode = Literal["statistical", "live", "record", "replay", "not-run"]
+DEFAULT_MODELS = ("haiku", "sonnet")
+
+
+@dataclass(frozen=True)
+class StrategySpec:
+    """One strategy to evaluate."""
+
+    name: str
+    kind: Kind
+    detector: str | None = None
+    models: tuple[str, ...] = ()
+
+    @property
+    def uses_model(self) -> bool:
+        return self.kind != "statistical"
+
+    @property
+    def slug(self) -> str:
+        """A file-name-safe form of the name."""
+        return self.name.replace(":", "-").replace(",", "+").replace("/", "_")
+
+
+def parse_strategy(text: str) -> StrategySpec:
+    """`statistical`, `statistical:<detector>`, `llm:<model>` or `tiered:<cheap>,<strong>`."""
+    text = text.strip()
+    head, _, rest = text.partition(":")
+    if head == "statistical":
+        return StrategySpec(text if rest else "statistical", "statistical", rest or None)
+    if head == "llm" and rest and "," not in rest:
+        return StrategySpec(text, "llm", models=(rest,))
+    if head == "tiered" and len(rest.split(",")) == 2 and all(rest.split(",")):
+        cheap, strong = rest.split(",")
+        return StrategySpec(text, "tiered", models=(cheap, strong))
+    raise ConfigError(
+        f"unknown strategy {text!r}: use statistical[:<detector>], llm:<model> "
+        "or tiered:<cheap>,<strong>"
+    )
+
+
+def detector_names() -> list[str]:
+    """Every registered statistical detector (the detector registry when present)."""
+    registry = _detector_registry()
+    if registry:
+        return sorted(registry)
+    return [_legacy_assessor().name]
+
+
+def default_strategies(models: tuple[str, ...] = DEFAULT_MODELS) -> list[StrategySpec]:
+    """Each detector alone, each model alone, and tiered over the first two models."""
+    specs = [StrategySpec(f"statistical:{d}", "statistical", d) for d in detector_names()]
+    specs += [StrategySpec(f"llm:{m}", "llm", models=(m,)) for m in models]
+    if len(models) >= 2:
+        specs.append(parse_strategy(f"tiered:{models[0]},{models[1]}"))
+    return specs
+
+
+# ------------------------------------------------------------------------------------------
+# Building the pipeline pieces from whichever factories the tree provides.
+# ------------------------------------------------------------------------------------------
+
+
+def _detector_registry() -> dict[str, Any]:
+    try:
+        import sentinel.detectors as detectors
+    except ImportError:
+        return {}
+    for attr in ("ASSESSORS", "DETECTORS", "REGISTRY"):
+        reg = getattr(detectors, attr, None)
+        if isinstance(reg, dict) and reg:
+            return reg
+    return {}
+
+
+def _legacy_assessor() -> Assessor:
+    try:
+        from sentinel.detectors.legacy import SeasonalMedianAssessor
+    except ImportError:
+        from sentinel.detectors import SeasonalMedianAssessor  # type: ignore[attr-defined,no-redef]
+    return SeasonalMedianAssessor()
+
+
+def build_assessor_for(spec: StrategySpec, config: SentinelConfig) -> Assessor:
+    """The statistical assessor a strategy uses (its own detector, or the config's default)."""
+    try:
+        from sentinel.detectors import build_assessor  # type: ignore[attr-defined]
+    except ImportError:
+        return _legacy_assessor()
+    params = inspect.signature(build_assessor).parameters
+    if spec.detector and "detector" in params:
+        return build_assessor(config, detector=spec.detector)
+    if spec.detector and spec.detector not in detector_names():
+        raise ConfigError(f"unknown detector {spec.detector!r} (known: {detector_names()})")
+    return build_assessor(config)
+
+
+def build_gate_for(config: SentinelConfig) -> Gate | None:
+    """The escalation gate from sentinel.gate when present."""
+    try:
+        import sentinel.gate as gate_mod
+    except ImportError:
+        return None
+    factory = getattr(gate_mod, "build_gate", None)
+    return factory(config) if factory else None
+
+
+def credentials_present(settings: Settings) -> bool:
+    """True when a live model call could be made (Anthropic key or a Bedrock setup)."""
+    return bool(settings.anthropic_api_key) or bool(
+        settings.aws_region and settings.bedrock_model_id
+    )
+
+
+def replays_exist(spec: StrategySpec, replay_dir: Path) -> bool:
+    """Whether recorded responses exist for every model the strategy uses."""
+    if not replay_dir.is_dir():
+        return False
+    from sentinel.llm.prices import load_prices
+
+    table = load_prices()
+    return all(any((replay_dir / table.model(m).alias).glob("*.json")) for m in spec.models)
+
+
+def decide_mode(spec: StrategySpec, settings: Settings, replay_dir: Path, wanted: str) -> RunMode:
+    """How a strategy runs: `auto` = live+record with credentials, else replay, else not run."""
+    if not spec.uses_model:
+        return "statistical"
+    if wanted in ("live", "record"):
+        if not credentials_present(settings):
+            return "not-run"
+        return wanted  # type: ignore[return-value]
+    if wanted == "replay":
+        return "replay" if replays_exist(spec, replay_dir) else "not-run"
+    if credentials_present(settings):
+        return "record"
+    return "replay" if replays_exist(spec, replay_dir) else "not-run"
+
+
+def build_judge_for(
+    spec: StrategySpec,
+    settings: Settings,
+    config: SentinelConfig,
+    replay_dir: Path,
+    mode: RunMode,
+) -> Judge:
+    """The LLM layer's judge for a model strategy."""
+    from sentinel.llm import build_judge
+
+    judge = build_judge(spec.name, settings, config, replay_dir, mode)
+    if judge is None:
+        raise ConfigError(f"strategy {spec.name!r} has no model judge")
+    return judge
+
+
+def build_agent(
+    spec: StrategySpec,
+    config: SentinelConfig,
+    source: MetricSource,
+    settings: Settings,
+    replay_dir: Path,
+    mode: RunMode,
+    step_seconds: int = 60,
+) -> tuple[Agent, ObservedAssessor, ObservedGate | None]:
+    """An Agent wired for the strategy, with its assessor and gate observed (not changed)."""
+    assessor = ObservedAssessor(build_assessor_for(spec, config))
+    raw_gate = build_gate_for(config)
+    gate = ObservedGate(raw_gate) if raw_gate is not None else None
+    judge = None
+    if spec.uses_model:
+        judge = build_judge_for(spec, settings, config, replay_dir, mode)
+    agent = Agent(config, source, assessor, gate, judge, step_seconds=step_seconds)
+    return agent, assessor, gate

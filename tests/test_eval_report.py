@@ -1,0 +1,60 @@
+"""A whole eval offline: statistical strategies scored with CIs, models honestly 'not run'."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sentinel.config import Settings
+from sentinel.errors import ConfigError
+from sentinel.evaluation.report import write_report
+from sentinel.evaluation.runner import RunOptions, run_eval
+from tests.evalkit import make_suite
+
+
+def options(tmp_path: Path) -> RunOptions:
+    fixtures, config, suite = make_suite(tmp_path)
+    return RunOptions(
+        suite=str(suite),
+        strategies=["statistical:zscore", "llm:haiku"],
+        cadence="15m",
+        n_boot=50,
+        config=str(config),
+        fixtures_dir=str(fixtures),
+        replay_dir=str(tmp_path / "replays"),
+    )
+
+
+def no_credentials() -> Settings:
+    return Settings(_env_file=None, anthropic_api_key=None, aws_region=None, bedrock_model_id=None)
+
+
+def test_offline_eval_writes_report_with_not_run_model_and_no_accuracy(tmp_path: Path):
+    run = run_eval(options(tmp_path), out=tmp_path / "out", run_id="r1", settings=no_credentials())
+    report = write_report(run)
+    results = json.loads((report.parent / "results.json").read_text())
+    by_name = {s["name"]: s for s in results["strategies"]}
+    stat, model = by_name["statistical:zscore"], by_name["llm:haiku"]
+    assert stat["source"] == "statistical"
+    assert stat["mean"]["metrics"]["incidents"] == 1
+    assert stat["repeats"][0]["metrics"]["ci"]["recall"] is not None
+    assert model["note"] == "not run: no credentials"
+    assert "mean" not in model and "repeats" not in model
+    text = report.read_text()
+    row = next(line for line in text.splitlines() if line.startswith("| llm:haiku |"))
+    assert "not run: no credentials" in row
+    assert row.split("|")[3:9] == [" – "] * 6  # no precision/recall/F1/TTD/FA/HN figures
+    for png in ("prf1.png", "cost_vs_f1.png", "timelines/svc-latency-spike.png"):
+        assert (report.parent / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_existing_run_id_is_refused_and_resume_reuses_saved_options(tmp_path: Path):
+    opts = options(tmp_path)
+    out = tmp_path / "out"
+    first = run_eval(opts, out=out, run_id="r1", settings=no_credentials())
+    with pytest.raises(ConfigError, match="already exists"):
+        run_eval(opts, out=out, run_id="r1", settings=no_credentials())
+    again = run_eval(RunOptions(), out=out, resume="r1", settings=no_credentials())
+    assert again.options == first.options
+    a, b = first.strategies[0].repeats[0], again.strategies[0].repeats[0]
+    assert [(r.at, r.verdict.status) for r in a] == [(r.at, r.verdict.status) for r in b]
