@@ -1,0 +1,81 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (sentinel)
+#     language: python
+#     name: sentinel
+# ---
+
+# %% [markdown]
+# # 03 · Eval report
+#
+# Load an eval run (`reports/eval/<run-id>/results.json`, written by `sentinel eval run` /
+# `make eval`), show its tables and plots, then drill into one incident. With no run on disk it
+# first runs a small **offline** eval (three cases, detectors only) through the same runner.
+#
+# The "numbers from" column says where each strategy's figures came from: `statistical`
+# (a detector alone), `live model`, `replay` (recorded responses) or `not run`.
+
+# %% tags=["parameters"]
+run_dir = ""  # a reports/eval/<run-id> folder; empty: the newest one, or a small offline run
+case_id = ""  # the case to drill into; empty: the first incident some strategy missed
+
+# %%
+from pathlib import Path
+
+from IPython.display import Image, Markdown, display
+
+from sentinel import eval_view
+
+run = Path(run_dir) if run_dir else eval_view.latest_run()
+if run is None:
+    print("no eval run found: running a small offline eval first")
+    run = eval_view.run_small_eval()
+results = eval_view.load_results(run)
+print(f"run {results['run_id']} ({run}): {len(results['suite']['cases'])} cases,")
+print(
+    f"{results['checks_per_strategy']} checks per strategy, cadence {results['options']['cadence']}"
+)
+
+# %% [markdown]
+# ## Headline
+
+# %%
+eval_view.headline(results)
+
+# %%
+display(Image(filename=str(run / "prf1.png")))
+display(Image(filename=str(run / "cost_vs_f1.png")))
+
+# %% [markdown]
+# ## Case by case
+
+# %%
+eval_view.case_outcomes(results)
+
+# %%
+first = results["strategies"][0]["name"]
+print(f"severity confusion for {first}: expected (rows) vs worst status given (columns)")
+eval_view.confusion(results, first)
+
+# %% [markdown]
+# ## Drill into one incident
+
+# %%
+case = case_id or eval_view.pick_case(results)
+info = eval_view.case_info(results, case)
+display(Markdown(f"**{case}**: {info.get('description', '')}"))
+for w in info.get("windows", []):
+    print(f"{w['kind']}: {w['start']} .. {w['end']}; must reach {w.get('min_severity')}")
+timeline = run / "timelines" / f"{case}.png"
+if timeline.is_file():
+    display(Image(filename=str(timeline)))
+else:
+    print(f"no timeline plot for {case} (the eval draws them for incident cases that ran)")
