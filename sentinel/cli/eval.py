@@ -120,6 +120,8 @@ def run(
         fixtures_dir=str(fixtures_dir),
         replay_dir=str(replay_dir or DEFAULT_REPLAYS),
     )
+    if resume:
+        typer.echo(f"resuming {resume} with its saved options (other options ignored)")
     result = run_eval(opts, out=out, run_id=run_id, resume=resume, jobs=jobs)
     report = write_report(result)
     for s in result.strategies:

@@ -450,7 +450,8 @@ def plot_cost_vs_f1(results: list[dict[str, Any]], path: Path) -> None:
     ax.set_xscale("log")
     ax.set_ylim(0, 1.05)
     ax.set_xlabel(
-        f"projected monthly cost at the configured intervals, USD (log; $0 drawn at ${floor})"
+        f"projected monthly cost at the configured intervals, USD (log scale; free strategies "
+        f"drawn at {floor})"
     )
     ax.set_ylabel("F1 (event level)")
     ax.set_title("Cost vs F1 (circles: statistical, squares: model; dashed: not run)", fontsize=10)

@@ -173,7 +173,7 @@ def run_eval(
     run.source = CachedFixtureSource(Path(opts.fixtures_dir))
     todo: list[tuple[StrategyRun, int, Path]] = []
     for spec in resolve_strategies(opts):
-        mode = decide_mode(spec, settings, replay_dir, opts.mode)
+        mode = decide_mode(spec, settings, repeat_dir(replay_dir, 0), opts.mode)
         srun = StrategyRun(spec, mode)
         run.strategies.append(srun)
         if mode == "not-run":
@@ -186,7 +186,9 @@ def run_eval(
         for k in range(opts.repeats if spec.uses_model else 1):
             todo.append((srun, k, directory / "verdicts" / f"{spec.slug}__r{k + 1}.jsonl"))
     total = sum(len(t) for t in schedule.values()) * len(todo)
-    job_args = [(opts, directory, s.spec, s.mode, path, settings) for s, _, path in todo]
+    job_args = [
+        (opts, repeat_dir(replay_dir, k), s.spec, s.mode, path, settings) for s, k, path in todo
+    ]
     errors = _execute(job_args, total, jobs)
     for (srun, _, path), error in zip(todo, errors, strict=True):
         if error is not None:
@@ -206,12 +208,18 @@ def run_eval(
     return run
 
 
+def repeat_dir(replay_dir: Path, k: int) -> Path:
+    """Recordings per repeat (`repeat-1/`, ...): in record mode a second repeat must make its own
+    calls rather than replay the first one's, and offline reruns replay each repeat's answers."""
+    return replay_dir / f"repeat-{k + 1}"
+
+
 JobArgs = tuple[RunOptions, Path, StrategySpec, RunMode, Path, Settings]
 
 
 def _job(args: JobArgs, progress: bool = False) -> str | None:
     """Replay one (strategy, repeat) into its stream; returns an error message or None."""
-    opts, _, spec, mode, stream, settings = args
+    opts, replay_dir, spec, mode, stream, settings = args
     try:
         config = load_config(opts.config)
         suite = load_suite(Path(opts.suite), config, Path(opts.fixtures_dir))
@@ -219,9 +227,7 @@ def _job(args: JobArgs, progress: bool = False) -> str | None:
         services = service_configs(config, suite)
         source = CachedFixtureSource(Path(opts.fixtures_dir))
         step = min(suite.fixtures[c.manifest.fixture].step_seconds for c in suite.cases)
-        agent, assessor, gate = build_agent(
-            spec, config, source, settings, Path(opts.replay_dir), mode, step
-        )
+        agent, assessor, gate = build_agent(spec, config, source, settings, replay_dir, mode, step)
         replay(agent, services, schedule, stream, (assessor, gate), spec.name, progress)
     except SentinelError as exc:
         return str(exc)
