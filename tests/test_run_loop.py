@@ -152,6 +152,12 @@ def test_sigkill_mid_cycle_then_restart_loses_and_duplicates_no_ticket(loop_dir)
         for t in tickets_after
     )
     assert got == expected_tickets(after)
+    dupes = sum(e.get("duplicate") is True for e in events(log2) if e["event"] == "check_done")
+    print(
+        f"crash test: before kill {len(tickets_before)} tickets / {verdicts_before} verdicts; "
+        f"after restart {len(tickets_after)} tickets / {len(after.verdicts())} verdicts; "
+        f"{dupes} re-run checks recognised as duplicates"
+    )
     # one firing event per ticket, one resolved event per resolved ticket, none twice
     outbox = Counter((o.ticket_id, o.event) for o in after.outbox())
     assert all(n == 1 for n in outbox.values())
