@@ -58,7 +58,15 @@ def test_cli_export_is_accepted_by_promtool(tmp_path):
     assert result.exit_code == 0, result.output
     assert "promtool tsdb create-blocks-from openmetrics" in result.output
     done = subprocess.run(
-        [promtool, "tsdb", "create-blocks-from", "openmetrics", str(out), str(tmp_path / "tsdb")],
+        [
+            promtool,
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "--max-block-duration=768h",
+            str(out),
+            str(tmp_path / "tsdb"),
+        ],
         capture_output=True,
         text=True,
     )

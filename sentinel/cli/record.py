@@ -93,7 +93,10 @@ def to_openmetrics(
     fixture = load_fixture(name, fixtures_dir)
     count = write_openmetrics(fixture, out, extra)
     typer.echo(f"wrote {out} ({count} samples)")
-    typer.echo(f"next: promtool tsdb create-blocks-from openmetrics {out} <prometheus data dir>")
+    typer.echo(
+        "next: promtool tsdb create-blocks-from openmetrics --max-block-duration=768h "
+        f"{out} <prometheus data dir>"
+    )
 
 
 @label_app.command("add")
