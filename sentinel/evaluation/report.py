@@ -191,8 +191,10 @@ def headline_table(results: list[dict[str, Any]]) -> str:
         if "mean" not in r:
             p = r.get("projected_cost") or {}
             monthly = f"{_usd(p.get('monthly_usd'))} (estimate)" if "monthly_usd" in p else "–"
+            note = (r["note"] or "not run").split(":")
+            short = ":".join(note[:2]).split(" (")[0].split(";")[0]
             rows.append(
-                f"| {r['name']} | {r['note'] or 'not run'} | – | – | – | – | – | – | – | "
+                f"| {r['name']} | {short} | – | – | – | – | – | – | – | "
                 f"{_usd(p.get('cost_per_check')) + ' (est.)' if 'cost_per_check' in p else '–'}"
                 f" | – | {monthly} | – |"
             )
@@ -210,6 +212,11 @@ def headline_table(results: list[dict[str, Any]]) -> str:
             f"{_f(c['check_p50_s'], 3)}/{_f(c['check_p95_s'], 3)} s |"
         )
     return head + "\n".join(rows) + "\n"
+
+
+def not_run_text(results: list[dict[str, Any]]) -> list[str]:
+    notes = [f"- `{r['name']}`: {r['note']}" for r in results if "mean" not in r]
+    return ["**Not run:**\n", "\n".join(notes) + "\n"] if notes else []
 
 
 def cost_table(results: list[dict[str, Any]]) -> str:
@@ -340,6 +347,7 @@ def write_markdown(run: EvalRun, results: list[dict[str, Any]], figures: list[st
         "Monthly (config) = measured cost per check x checks per month at each service's "
         "configured interval (the eval checks less often; the per-check cost is assumed to "
         "carry over).\n",
+        *not_run_text(results),
         "## Cost, tokens and latency\n",
         cost_table(results),
         "## Spread over repeats\n",
@@ -391,7 +399,9 @@ def plot_prf1(results: list[dict[str, Any]], path: Path) -> None:
             ax.text(
                 x[i],
                 0.5,
-                "not run\n(no credentials,\nno replays)",
+                "not run\n(slow: see report)"
+                if r["kind"] == "statistical"
+                else "not run\n(no credentials,\nno replays)",
                 ha="center",
                 va="center",
                 fontsize=8,

@@ -39,11 +39,13 @@ from sentinel.evaluation.replay import (
 from sentinel.evaluation.scoring import ServiceOutcome, score_service, summarize
 from sentinel.evaluation.strategies import (
     DEFAULT_MODELS,
+    SLOW_BY_DEFAULT,
     RunMode,
     StrategySpec,
     build_agent,
     decide_mode,
     default_strategies,
+    detector_names,
     parse_strategy,
 )
 
@@ -172,6 +174,13 @@ def run_eval(
     run = EvalRun(run_id, directory, opts, config, suite, schedule, [], datetime.now(UTC))
     run.source = CachedFixtureSource(Path(opts.fixtures_dir))
     todo: list[tuple[StrategyRun, int, Path]] = []
+    if not opts.strategies:
+        for name in detector_names():
+            if name in SLOW_BY_DEFAULT:
+                spec = StrategySpec(f"statistical:{name}", "statistical", name)
+                run.strategies.append(
+                    StrategyRun(spec, "not-run", f"not run: {SLOW_BY_DEFAULT[name]}")
+                )
     for spec in resolve_strategies(opts):
         mode = decide_mode(spec, settings, repeat_dir(replay_dir, 0), opts.mode)
         srun = StrategyRun(spec, mode)

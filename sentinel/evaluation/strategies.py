@@ -69,9 +69,22 @@ def detector_names() -> list[str]:
     return [_legacy_assessor().name]
 
 
+# Detectors left out of the default run because one replay of the bundled suite takes far longer
+# than "a few minutes"; they still run when named in --strategies, and the report lists them.
+SLOW_BY_DEFAULT = {
+    "isolation_forest": "left out of the default run: measured ~0.65 s per check on the bundled "
+    "suite (a ~2.4 s refit per replayed hour plus ~0.17 s scoring per metric), ~45 min for 4,032 "
+    "checks; add it with --strategies statistical:isolation_forest",
+}
+
+
 def default_strategies(models: tuple[str, ...] = DEFAULT_MODELS) -> list[StrategySpec]:
-    """Each detector alone, each model alone, and tiered over the first two models."""
-    specs = [StrategySpec(f"statistical:{d}", "statistical", d) for d in detector_names()]
+    """Each detector alone (but the slow ones), each model alone, and tiered over the first two."""
+    specs = [
+        StrategySpec(f"statistical:{d}", "statistical", d)
+        for d in detector_names()
+        if d not in SLOW_BY_DEFAULT
+    ]
     specs += [StrategySpec(f"llm:{m}", "llm", models=(m,)) for m in models]
     if len(models) >= 2:
         specs.append(parse_strategy(f"tiered:{models[0]},{models[1]}"))
