@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AwareDatetime,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sentinel.errors import ConfigError
@@ -125,6 +132,68 @@ class ServiceConfig(Strict):
         raise KeyError(f"service {self.name!r} has no metric {name!r}")
 
 
+class Suppression(Strict):
+    """A maintenance or deploy window: anomalies inside are capped at WATCH and not escalated."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+    services: list[str] = Field(default_factory=list, description="empty: every service")
+    metrics: list[str] = Field(default_factory=list, description="empty: every metric")
+    reason: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Suppression:
+        if self.end <= self.start:
+            raise ValueError(f"suppression {self.reason!r}: end is not after start")
+        return self
+
+
+class KnownIssue(Strict):
+    """An issue already being handled: its anomalies are capped at WATCH and not escalated."""
+
+    service: str
+    metric: str | None = Field(None, description="empty: every metric of the service")
+    until: AwareDatetime | None = Field(None, description="expires then; empty: until removed")
+    note: str = Field(min_length=1)
+
+
+class ScoreLevels(Strict):
+    """Detector score (0..1) from which a metric reads WATCH, WARNING, CRITICAL."""
+
+    watch: float = Field(0.5, gt=0, le=1)
+    warning: float = Field(0.7, gt=0, le=1)
+    critical: float = Field(0.9, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _increasing(self) -> ScoreLevels:
+        if not self.watch < self.warning < self.critical:
+            raise ValueError("levels must increase: watch < warning < critical")
+        return self
+
+
+class GateConfig(Strict):
+    """When a statistical assessment is worth a model call."""
+
+    threshold: float = Field(0.5, ge=0, le=1, description="escalate when score >= this")
+
+
+class DetectionConfig(Strict):
+    """Baselines, detectors and false-positive controls (docs/detectors.md)."""
+
+    detector: str = Field("seasonal_mad", description="a name from sentinel.detectors.DETECTORS")
+    window_minutes: int = Field(15, gt=0, description="recent window judged at each check")
+    context_minutes: int = Field(60, gt=0, description="points scored before the window")
+    min_points: int = Field(5, ge=1, description="anomalous points needed above WATCH")
+    refit_minutes: int = Field(60, gt=0, description="baselines refit at most this often")
+    levels: ScoreLevels = Field(default_factory=ScoreLevels)
+    gate: GateConfig = Field(default_factory=GateConfig)
+    params: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="per-detector hyper-parameter overrides"
+    )
+    suppressions: list[Suppression] = Field(default_factory=list)
+    known_issues: list[KnownIssue] = Field(default_factory=list)
+
+
 class LLMConfig(Strict):
     """The model judge: prompt, backend, limits and cost controls (docs/llm.md)."""
 
@@ -154,7 +223,7 @@ class SentinelConfig(Strict):
     version: Literal[1] = 1
     history_days: int = Field(28, gt=0, description="baseline history read before each check")
     services: list[ServiceConfig] = Field(min_length=1)
-    detection: dict[str, Any] = Field(default_factory=dict)
+    detection: DetectionConfig = Field(default_factory=DetectionConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
 
     @field_validator("services")

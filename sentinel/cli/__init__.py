@@ -24,6 +24,7 @@ def _register() -> None:
     import sentinel.cli.cost
     import sentinel.cli.eval
     import sentinel.cli.fixtures
+    import sentinel.cli.nab
     import sentinel.cli.record
     import sentinel.cli.reports
     import sentinel.cli.run

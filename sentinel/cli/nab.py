@@ -1,0 +1,35 @@
+"""`sentinel eval nab`: run a detector on Numenta Anomaly Benchmark data (docs/detectors.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sentinel.cli.eval import eval_app
+
+
+@eval_app.command("nab")
+def nab(
+    data_dir: Annotated[
+        Path, typer.Option(help="NAB layout: DIR/data/<category>/*.csv and DIR/labels/")
+    ],
+    out: Annotated[
+        Path, typer.Option(help="writes OUT/<detector>/<category>/<detector>_<file>.csv")
+    ],
+    detector: Annotated[
+        str, typer.Option(help="detector name (sentinel.detectors.DETECTORS)")
+    ] = "seasonal_mad",
+    categories: Annotated[
+        str, typer.Option(help="comma-separated categories to run (default: all)")
+    ] = "",
+    threshold: Annotated[float, typer.Option(help="alarm when anomaly_score >= this")] = 0.7,
+) -> None:
+    """Score a detector streaming on NAB-layout data; print event-level P/R/F1 and a NAB score."""
+    from sentinel.evaluation.nab import run_nab
+
+    cats = [c.strip() for c in categories.split(",") if c.strip()]
+    report = run_nab(data_dir, detector, out, cats or None, threshold)
+    typer.echo(report.table())
+    typer.echo(f"results: {out / detector}")

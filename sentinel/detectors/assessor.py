@@ -1,0 +1,264 @@
+"""The per-check statistical assessor: detectors + false-positive controls -> Assessment.
+
+Per metric, at check time `at`:
+1. clean the series (sorted, unique, finite, nothing after `at`);
+2. fit the detector on history strictly before the refit cutoff (the start of the refit period
+   holding the context's first point), or reuse the cached fit for that cutoff;
+3. score the context `(at - context, at]`, judge the window `(at - window, at]`;
+4. alarm aggregation: the status comes from the `min_points`-th highest score in the window, so a
+   single odd point reads at most WATCH; absolute thresholds (MetricConfig.thresholds) count the
+   same way;
+5. suppression windows and known issues cap the metric at WATCH and remove it from escalation.
+
+A metric with no recent data, or too little history, is UNKNOWN with a reason; the service is
+UNKNOWN only if every metric is.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sentinel.agent import Assessment, ServiceData
+from sentinel.baseline import BaselineCache, prepare_series, to_ns
+from sentinel.config import DetectionConfig, MetricConfig
+from sentinel.detectors.base import Detector
+from sentinel.detectors.registry import DETECTORS, make_detector
+from sentinel.models import Action, Anomaly, Provenance, Status, Verdict
+
+MAX_DEVIATION_PCT = 1e6  # reported when the baseline is 0 and the value is not
+
+
+@dataclass(frozen=True)
+class MetricFinding:
+    """What one metric contributed to a check."""
+
+    metric: str
+    status: Status
+    escalation: float
+    anomaly: Anomaly | None = None
+    reason: str = ""
+
+
+class StatisticalAssessor:
+    """Implements sentinel.agent.Assessor with one named detector and the config's controls."""
+
+    def __init__(
+        self,
+        detection: DetectionConfig | None = None,
+        detector: str | None = None,
+        cache: BaselineCache | None = None,
+    ) -> None:
+        self.detection = detection or DetectionConfig()
+        self.detector = detector or self.detection.detector
+        if self.detector not in DETECTORS:
+            make_detector(self.detector)  # raises the one-line ConfigError
+        self.params: dict[str, Any] = dict(self.detection.params.get(self.detector, {}))
+        make_detector(self.detector, **self.params)  # validate parameters now, not mid-check
+        self.cache = cache or BaselineCache(self.detection.refit_minutes * 60)
+        self.name = self.detector
+
+    def assess(self, data: ServiceData) -> Assessment:
+        findings = [self._metric(m, data) for m in data.service.metrics]
+        known = [f for f in findings if f.status != Status.UNKNOWN]
+        status = Status.worst(f.status for f in known) if known else Status.UNKNOWN
+        anomalies = sorted(
+            (f.anomaly for f in known if f.anomaly is not None),
+            key=lambda a: -abs(a.deviation_pct),
+        )
+        verdict = Verdict(
+            service=data.service.name,
+            checked_at=data.at,
+            status=status,
+            anomalies=anomalies,
+            reasoning=_reasoning(status, findings),
+            recommended_action=Action.NOTIFY_TRIAGE
+            if status.alerts
+            else (Action.CONTINUE_MONITORING if status == Status.WATCH else Action.NONE),
+            provenance=Provenance(
+                path="statistical", detector=self.detector, data_source=data.data_source
+            ),
+        )
+        score = max((f.escalation for f in known), default=0.0)
+        return Assessment(verdict=verdict, escalation_score=score, detector=self.detector)
+
+    # ----------------------------------------------------------------------------------------
+
+    def _metric(self, metric: MetricConfig, data: ServiceData) -> MetricFinding:
+        name = metric.name
+        raw = data.series.get(name)
+        if raw is None:
+            return _unknown(name, data.errors.get(name, "not collected"))
+        at = pd.Timestamp(data.at)
+        s = prepare_series(raw)
+        s = s[s.index <= at]
+        window_start = at - timedelta(minutes=self.detection.window_minutes)
+        context_start = at - timedelta(
+            minutes=max(self.detection.context_minutes, self.detection.window_minutes)
+        )
+        context = s[s.index > context_start]
+        in_window = context.index > window_start
+        if not in_window.any():
+            return _unknown(name, f"no data in the last {self.detection.window_minutes} min")
+
+        cutoff_ns = self.cache.cutoff(int(to_ns(pd.DatetimeIndex([context_start]))[0]))
+        key = (data.data_source, data.service.name, name, self.detector)
+        detector = self.cache.get(key, cutoff_ns)
+        if detector is None:
+            history = s[to_ns(s.index) < cutoff_ns]
+            detector = self._new_detector(metric).fit(history)
+            self.cache.put(key, cutoff_ns, detector)
+        assert isinstance(detector, Detector)
+        if not detector.ready_[0]:
+            return _unknown(
+                name,
+                f"history too short ({int(detector.n_history_[0])} samples before "
+                f"{pd.Timestamp(cutoff_ns, tz='UTC'):%Y-%m-%d %H:%M}; need {detector.min_history})",
+            )
+
+        scores = detector.score_samples(context)[in_window]
+        values = context.to_numpy()[in_window]
+        idx = context.index[in_window]
+        expected = detector.expected(idx)[0]
+        return self._judge(metric, data, values, expected, scores)
+
+    def _new_detector(self, metric: MetricConfig) -> Detector:
+        params = dict(self.params)
+        accepted = inspect.signature(DETECTORS[self.detector]).parameters
+        if "direction" in accepted:
+            params.setdefault("direction", metric.bad_direction)
+        if "seasonality" in accepted:
+            params.setdefault("seasonality", metric.seasonality)
+        return make_detector(self.detector, **params)
+
+    def _judge(
+        self,
+        metric: MetricConfig,
+        data: ServiceData,
+        values: np.ndarray,
+        expected: np.ndarray,
+        scores: np.ndarray,
+    ) -> MetricFinding:
+        lv = self.detection.levels
+        k = self.detection.min_points
+        ranked = np.sort(scores)[::-1]
+        peak = float(ranked[0])
+        sustained = float(ranked[k - 1]) if len(ranked) >= k else 0.0
+        status = max(_level(sustained, lv), min(_level(peak, lv), Status.WATCH))
+        escalation = max(sustained, min(peak, lv.watch))
+        status, escalation, why = self._thresholds(metric, values, status, escalation)
+
+        if status <= Status.NORMAL:
+            return MetricFinding(metric.name, Status.NORMAL, escalation)
+
+        capped_by = self._capped_by(metric.name, data)
+        if capped_by:
+            status, escalation = min(status, Status.WATCH), 0.0
+        top = int(np.argmax(scores))
+        current = float(np.median(values[-k:]))
+        baseline = float(np.median(expected[-k:]))
+        n_anomalous = int((scores >= lv.watch).sum())
+        detail = (
+            f"{self.detector}: {n_anomalous}/{len(scores)} points at watch level or above "
+            f"(peak score {peak:.2f}, {k}-point score {sustained:.2f})"
+        )
+        if why:
+            detail += f"; {why}"
+        if capped_by:
+            detail += f"; capped at WATCH: {capped_by}"
+        anomaly = Anomaly(
+            metric=metric.name,
+            current_value=current,
+            baseline_value=baseline,
+            deviation_pct=_deviation_pct(current, baseline),
+            direction="up" if values[top] >= expected[top] else "down",
+            confidence=float(np.clip(max(peak, sustained), 0.0, 1.0)),
+            detail=detail,
+        )
+        return MetricFinding(metric.name, status, escalation, anomaly)
+
+    def _thresholds(
+        self, metric: MetricConfig, values: np.ndarray, status: Status, escalation: float
+    ) -> tuple[Status, float, str]:
+        """Absolute limits, aggregated like scores: k points beyond a limit, else WATCH."""
+        lv, k = self.detection.levels, self.detection.min_points
+        below = metric.bad_direction == "down"
+        why = ""
+        for limit, level, score in (
+            (metric.thresholds.warning, Status.WARNING, lv.warning),
+            (metric.thresholds.critical, Status.CRITICAL, lv.critical),
+        ):
+            if limit is None:
+                continue
+            crossed = int((values <= limit).sum() if below else (values >= limit).sum())
+            if crossed == 0:
+                continue
+            reached = level if crossed >= k else Status.WATCH
+            if reached > status:
+                status = reached
+                escalation = max(escalation, score if crossed >= k else lv.watch)
+                why = f"{crossed} points beyond the {level.value.lower()} threshold {limit:g}"
+        return status, escalation, why
+
+    def _capped_by(self, metric: str, data: ServiceData) -> str:
+        at, service = data.at, data.service.name
+        for s in self.detection.suppressions:
+            if (
+                s.start <= at < s.end
+                and (not s.services or service in s.services)
+                and (not s.metrics or metric in s.metrics)
+            ):
+                return f"suppression window ({s.reason})"
+        for issue in self.detection.known_issues:
+            if (
+                issue.service == service
+                and issue.metric in (None, metric)
+                and (issue.until is None or at < issue.until)
+            ):
+                return f"known issue ({issue.note})"
+        return ""
+
+
+def _level(score: float, lv: Any) -> Status:
+    if score >= lv.critical:
+        return Status.CRITICAL
+    if score >= lv.warning:
+        return Status.WARNING
+    if score >= lv.watch:
+        return Status.WATCH
+    return Status.NORMAL
+
+
+def _deviation_pct(current: float, baseline: float) -> float:
+    if baseline == 0:
+        return 0.0 if current == 0 else float(np.copysign(MAX_DEVIATION_PCT, current))
+    pct = (current - baseline) / abs(baseline) * 100
+    return float(np.clip(pct, -MAX_DEVIATION_PCT, MAX_DEVIATION_PCT))
+
+
+def _unknown(metric: str, reason: str) -> MetricFinding:
+    return MetricFinding(metric, Status.UNKNOWN, 0.0, reason=reason)
+
+
+def _reasoning(status: Status, findings: list[MetricFinding]) -> str:
+    parts = [
+        f"{f.metric} {f.anomaly.deviation_pct:+.0f}% ({f.anomaly.detail})"
+        for f in findings
+        if f.anomaly is not None
+    ]
+    unknown = [f"{f.metric}: {f.reason}" for f in findings if f.status == Status.UNKNOWN]
+    if status == Status.UNKNOWN:
+        return "No metric could be judged. " + "; ".join(unknown)
+    text = (
+        f"{status.value}: " + "; ".join(parts)
+        if parts
+        else "All metrics within their seasonal baselines."
+    )
+    if unknown:
+        text += " Not judged: " + "; ".join(unknown) + "."
+    return text

@@ -1,0 +1,96 @@
+"""`isolation_forest`: scikit-learn's IsolationForest on seasonal residual features.
+
+Features per point: the clipped robust residual z, its trailing mean over `window` points (a
+sustained deviation) and its first difference (a jump). Residuals are already normalised per
+series, so one forest is fitted on the pooled history of every series. Scores are calibrated on
+the training scores: the training median maps to 0 and the `calibration_quantile` to the watch
+level, so "as odd as the rarest 0.1 % of history" reads as watch-strength.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.ensemble import IsolationForest
+
+from sentinel.baseline import Seasonality
+from sentinel.detectors.base import Direction, calibrate
+from sentinel.detectors.seasonal_mad import SeasonalBaselineDetector
+
+
+def trailing_mean(z: np.ndarray, window: int) -> np.ndarray:
+    """Mean of the last `window` finite values along the last axis (fewer at the start)."""
+    ok = np.isfinite(z)
+    c = np.cumsum(np.where(ok, z, 0.0), axis=-1)
+    n = np.cumsum(ok, axis=-1)
+    c_lag = np.zeros_like(c)
+    n_lag = np.zeros_like(n)
+    c_lag[..., window:] = c[..., :-window]
+    n_lag[..., window:] = n[..., :-window]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (c - c_lag) / (n - n_lag)
+
+
+class IsolationForestDetector(SeasonalBaselineDetector):
+    """IsolationForest on (z, trailing mean of z, diff of z)."""
+
+    name = "isolation_forest"
+
+    def __init__(
+        self,
+        direction: Direction = "both",
+        seasonality: Seasonality = "hour_of_week",
+        window: int = 5,
+        clip: float = 20.0,
+        n_estimators: int = 100,
+        max_train: int = 20_000,
+        calibration_quantile: float = 0.999,
+        random_state: int = 0,
+        min_bucket_samples: int = 20,
+        min_history: int = 30,
+        min_rel_scale: float = 0.02,
+        level_hours: float = 24.0,
+    ) -> None:
+        self.direction = direction
+        self.window, self.clip = window, clip
+        self.n_estimators, self.max_train = n_estimators, max_train
+        self.calibration_quantile = calibration_quantile
+        self.random_state = random_state
+        self._init_baseline(
+            seasonality, min_bucket_samples, min_history, min_rel_scale, level_hours
+        )
+
+    def _features(self, x: np.ndarray, ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        z = np.clip(self._residuals(x, ns), -self.clip, self.clip)
+        mean = trailing_mean(z, self.window)
+        diff = np.diff(z, axis=-1, prepend=z[..., :1])
+        feats = np.stack([z, np.nan_to_num(mean), np.nan_to_num(diff)], axis=-1)
+        return z, feats.reshape(-1, 3)
+
+    def _fit(self, x: np.ndarray, ns: np.ndarray) -> None:
+        super()._fit(x, ns)
+        z, feats = self._features(x, ns)
+        feats = feats[np.isfinite(z).reshape(-1)]
+        rng = np.random.default_rng(self.random_state)
+        if len(feats) > self.max_train:
+            feats = feats[rng.choice(len(feats), self.max_train, replace=False)]
+        if len(feats) < 2:  # nothing to learn from: never ready, scores 0
+            feats = np.zeros((2, 3))
+            self.ready_ = np.zeros_like(self.ready_)
+        self.forest_ = IsolationForest(
+            n_estimators=self.n_estimators, random_state=self.random_state
+        ).fit(feats)
+        train = -self.forest_.score_samples(feats)
+        self.median_score_ = float(np.median(train))
+        top = float(np.quantile(train, self.calibration_quantile))
+        self.spread_ = max(top - self.median_score_, 1e-6)
+
+    def _score(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:
+        z, feats = self._features(x, ns)
+        raw = -self.forest_.score_samples(feats).reshape(z.shape)
+        strength = np.maximum(raw - self.median_score_, 0.0) / self.spread_
+        if self.direction == "up":
+            strength = np.where(z > 0, strength, 0.0)
+        elif self.direction == "down":
+            strength = np.where(z < 0, strength, 0.0)
+        strength = np.where(np.isfinite(z), strength, 0.0)
+        return calibrate(strength, 1.0, 1.15, 1.3)

@@ -1,0 +1,147 @@
+"""Seasonal robust baselines: buckets, fallbacks, floors, trend, bad input, cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sentinel.baseline import (
+    BaselineCache,
+    BaselineParams,
+    bucket_of,
+    fit_profile,
+    nanmedian_rows,
+    prepare_series,
+    to_ns,
+)
+
+MONDAY = pd.Timestamp("2026-10-05 00:00", tz="UTC")
+
+
+def weekly(days: int = 21, step: str = "1min", seed: int = 0) -> pd.Series:
+    idx = pd.date_range(
+        MONDAY, periods=days * 1440 // (pd.Timedelta(step).seconds // 60), freq=step
+    )
+    hours = idx.hour.to_numpy()
+    weekend = idx.day_of_week.to_numpy() >= 5
+    base = 100 + 50 * (hours >= 9) * (hours < 18) - 40 * weekend
+    noise = np.random.default_rng(seed).normal(0, 2, len(idx))
+    return pd.Series(base + noise, index=idx)
+
+
+def test_hour_of_week_bucket_starts_monday_midnight_utc():
+    ts = pd.DatetimeIndex(["2026-10-05 00:30", "2026-10-11 23:59", "2026-10-06 01:00"], tz="UTC")
+    assert list(bucket_of(to_ns(ts), "hour_of_week")) == [0, 167, 25]
+    assert list(bucket_of(to_ns(ts), "hour_of_day")) == [0, 23, 1]
+    assert list(bucket_of(to_ns(ts), "none")) == [0, 0, 0]
+
+
+def test_to_ns_is_unit_independent():
+    ts = pd.DatetimeIndex(["2026-10-05 00:30"], tz="UTC")
+    assert to_ns(ts.as_unit("us"))[0] == to_ns(ts.as_unit("ns"))[0] == ts.as_unit("ns").asi8[0]
+
+
+def test_profile_learns_weekday_office_hours_and_weekend_dip():
+    s = weekly()
+    p = fit_profile(s.to_numpy(), to_ns(s.index))
+    loc = p.location[0]
+    assert loc[10] == pytest.approx(150, abs=2)  # Monday 10h
+    assert loc[3] == pytest.approx(100, abs=2)  # Monday 03h
+    assert loc[5 * 24 + 10] == pytest.approx(110, abs=2)  # Saturday 10h: office hours - 40
+    assert 1.5 < p.scale[0, 10] < 4.5  # ~ noise sigma 2
+    assert p.fallback_buckets[0] == 0
+
+
+def test_short_history_falls_back_to_hour_of_day_then_global():
+    s = weekly(days=2)
+    p = fit_profile(s.to_numpy(), to_ns(s.index))
+    assert p.fallback_buckets[0] == 120  # Monday and Tuesday buckets are full, the rest not
+    day = fit_profile(s.to_numpy(), to_ns(s.index), BaselineParams(seasonality="hour_of_day"))
+    assert p.location[0, 2 * 24 + 10] == pytest.approx(day.location[0, 10])
+    tiny = s.iloc[:10]
+    g = fit_profile(tiny.to_numpy(), to_ns(tiny.index))
+    assert np.allclose(g.location[0], np.median(tiny))
+
+
+def test_constant_series_gets_a_positive_scale_and_finite_residuals():
+    s = pd.Series(5.0, index=pd.date_range(MONDAY, periods=3000, freq="1min"))
+    p = fit_profile(s.to_numpy(), to_ns(s.index))
+    assert (p.scale > 0).all()
+    z = p.residuals(np.array([5.0, 6.0]), to_ns(s.index[:2]))
+    assert np.isfinite(z).all() and z[0, 0] == 0 and z[0, 1] > 0
+
+
+def test_mostly_zero_counter_uses_burst_spread_not_zero():
+    x = np.zeros(20_000)
+    x[::97] = 0.05  # rare deadlocks
+    ns = to_ns(pd.date_range(MONDAY, periods=len(x), freq="1min"))
+    p = fit_profile(x, ns)
+    assert p.scale.min() > 1e-3  # not eps: one deadlock is not a 1e9-sigma event
+
+
+def test_non_finite_values_are_gaps():
+    s = weekly(days=8)
+    x = s.to_numpy().copy()
+    x[::3] = np.nan
+    x[1::7] = np.inf
+    p = fit_profile(x, to_ns(s.index))
+    assert np.isfinite(p.location).all() and np.isfinite(p.scale).all()
+    assert p.n_history[0] == np.isfinite(x).sum()
+
+
+def test_prepare_series_sorts_dedups_and_drops_non_finite():
+    idx = pd.DatetimeIndex(
+        ["2026-10-05 00:02", "2026-10-05 00:01", "2026-10-05 00:02", "2026-10-05 00:03"]
+    )
+    s = prepare_series(pd.Series([1.0, 2.0, 3.0, np.nan], index=idx))
+    assert list(s.to_numpy()) == [2.0, 3.0]
+    assert str(s.index.tz) == "UTC" and s.index.is_monotonic_increasing
+
+
+def test_level_ratio_follows_recent_growth():
+    s = weekly(days=21)
+    x = s.to_numpy().copy()
+    x[-1440:] *= 1.3  # the last day runs 30 % hotter everywhere
+    p = fit_profile(x, to_ns(s.index))
+    assert p.level[0] == pytest.approx(1.3, abs=0.05)
+    off = fit_profile(x, to_ns(s.index), BaselineParams(level_hours=0))
+    assert off.level[0] == 1.0
+
+
+def test_fits_many_series_at_once_like_one():
+    s = weekly(days=8)
+    two = np.vstack([s.to_numpy(), 2 * s.to_numpy()])
+    p = fit_profile(two, to_ns(s.index))
+    one = fit_profile(s.to_numpy(), to_ns(s.index))
+    assert np.allclose(p.location[0], one.location[0])
+    assert np.allclose(p.location[1], 2 * one.location[0])
+
+
+def test_nanmedian_rows_matches_numpy():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(5, 11))
+    x[0, :4] = np.nan
+    x[3, :] = np.nan
+    med, n = nanmedian_rows(x)
+    with np.errstate(all="ignore"):
+        expected = np.array([np.nanmedian(r) if np.isfinite(r).any() else np.nan for r in x])
+    assert np.allclose(med, expected, equal_nan=True)
+    assert list(n) == [7, 11, 11, 0, 11]
+
+
+def test_cache_reuses_within_a_period_and_refits_after():
+    cache = BaselineCache(refit_seconds=3600)
+    h = 3_600_000_000_000
+    c1 = cache.cutoff(10 * h + 5)
+    assert c1 == 10 * h and cache.cutoff(11 * h - 1) == c1 and cache.cutoff(11 * h) == 11 * h
+    assert cache.get("k", c1) is None
+    cache.put("k", c1, "profile")
+    assert cache.get("k", c1) == "profile"
+    assert cache.get("k", 11 * h) is None
+    assert (cache.fits, cache.hits) == (1, 1)
+
+
+def test_mismatched_lengths_are_a_clear_error():
+    with pytest.raises(ValueError, match="timestamps"):
+        fit_profile(np.zeros(5), np.zeros(4, dtype=np.int64))

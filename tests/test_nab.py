@@ -1,0 +1,128 @@
+"""The NAB adapter on a small NAB-layout sample written by the test itself."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sentinel.cli import _register, app
+from sentinel.errors import SentinelError
+from sentinel.evaluation.nab import (
+    nab_raw,
+    probation_length,
+    read_corpus,
+    run_nab,
+    stream_scores,
+)
+from sentinel.evaluation.nab_sample import write_sample
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    return write_sample(tmp_path_factory.mktemp("nab"))
+
+
+def test_sample_has_the_nab_layout(sample):
+    labels = json.loads((sample / "labels" / "combined_windows.json").read_text())
+    assert set(labels) == {
+        "artificialWithAnomaly/spikes.csv",
+        "realSynthetic/shift_with_gaps.csv",
+        "artificialNoAnomaly/flat.csv",
+    }
+    frame = pd.read_csv(sample / "data" / "artificialWithAnomaly" / "spikes.csv")
+    assert list(frame.columns) == ["timestamp", "value"]
+
+
+def test_run_writes_nab_result_files_and_finds_the_spikes(sample, tmp_path):
+    report = run_nab(sample, "seasonal_mad", tmp_path, threshold=0.7)
+    out = tmp_path / "seasonal_mad" / "artificialWithAnomaly" / "seasonal_mad_spikes.csv"
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == ["timestamp", "value", "anomaly_score", "label"]
+    assert frame["anomaly_score"].between(0, 1).all()
+    assert frame["label"].sum() > 0 and set(frame["label"].unique()) <= {0, 1}
+    spikes = next(f for f in report.files if f.key.endswith("spikes.csv"))
+    assert spikes.detected == spikes.windows == 2
+    flat = next(f for f in report.files if f.key.endswith("flat.csv"))
+    assert flat.alarm_events == 0  # a constant series (MAD = 0) raises nothing
+    assert report.recall is not None and report.f1 is not None
+    assert "F1" in report.table()
+
+
+def test_categories_limit_the_run(sample, tmp_path):
+    report = run_nab(sample, "zscore", tmp_path, categories=["artificialNoAnomaly"])
+    assert [f.key for f in report.files] == ["artificialNoAnomaly/flat.csv"]
+    with pytest.raises(SentinelError, match="no such categories"):
+        run_nab(sample, "zscore", tmp_path, categories=["nope"])
+
+
+def test_streaming_scores_use_the_past_only(sample):
+    series = next(s for s in read_corpus(sample) if s.key.endswith("shift_with_gaps.csv"))
+    base = stream_scores("seasonal_mad", series.values, series.timestamps)
+    future = series.values.copy()
+    future[3000:] += 1e6
+    changed = stream_scores("seasonal_mad", future, series.timestamps)
+    assert np.array_equal(base[:3000], changed[:3000])
+    assert (changed[3000:3010] > 0.9).all()
+
+
+def test_irregular_steps_duplicates_and_bad_values_are_read(tmp_path):
+    (tmp_path / "data" / "cat").mkdir(parents=True)
+    (tmp_path / "labels").mkdir()
+    rows = ["timestamp,value"] + [
+        f"2026-01-01 00:{m:02d}:00,{v}"
+        for m, v in [(3, 1), (1, 2), (1, 3), (7, "nan"), (9, "oops"), (30, 4)]
+    ]
+    (tmp_path / "data" / "cat" / "f.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "labels" / "combined_windows.json").write_text("{}")
+    (s,) = read_corpus(tmp_path)
+    assert s.timestamps.is_monotonic_increasing and s.timestamps.is_unique
+    assert len(s.values) == 5 and s.values[0] == 3.0  # duplicate: the last one wins
+    report = run_nab(tmp_path, "seasonal_mad", tmp_path / "out")
+    assert report.files[0].alarm_events == 0
+
+
+def test_nab_raw_rewards_early_detection_and_charges_misses():
+    ids = np.array([-1] * 10 + [0] * 10 + [-1] * 10)
+    none = np.zeros(30, dtype=bool)
+    early = none.copy()
+    early[10] = True
+    late = none.copy()
+    late[19] = True
+    assert nab_raw(ids, none) == -1.0
+    assert nab_raw(ids, early) == pytest.approx(1.0, abs=0.01)
+    assert 0 <= nab_raw(ids, late) < nab_raw(ids, early)
+    fp = none.copy()
+    fp[2] = True
+    assert nab_raw(ids, fp) == pytest.approx(-1.0 - 0.11)
+    assert probation_length(1000) == 150 and probation_length(100_000) == 750
+
+
+def test_missing_layout_is_a_one_line_error(tmp_path):
+    with pytest.raises(SentinelError, match="not a directory"):
+        read_corpus(tmp_path)
+
+
+def test_cli_prints_figures(sample, tmp_path):
+    _register()
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "nab",
+            "--data-dir",
+            str(sample),
+            "--detector",
+            "seasonal_mad",
+            "--out",
+            str(tmp_path),
+            "--categories",
+            "artificialWithAnomaly",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "precision" in result.output and "NAB standard" in result.output
+    assert (tmp_path / "seasonal_mad" / "artificialWithAnomaly").is_dir()
