@@ -271,7 +271,7 @@ def test_build_assessor_uses_the_configured_detector_and_validates_params():
     assert build_assessor(config).detector == config.detection.detector
     assert build_assessor(config, detector="zscore").detector == "zscore"
     bad = SentinelConfig(
-        services=config.services, detection=DetectionConfig(params={"ensemble": {"nope": 1}})
+        services=config.services, detection=DetectionConfig(params={"seasonal_mad": {"nope": 1}})
     )
     with pytest.raises(ConfigError, match="bad parameters"):
         build_assessor(bad)
