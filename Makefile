@@ -57,7 +57,7 @@ eval: $(STAMP) ## Score strategies against the labelled incidents (offline; MODE
 
 .PHONY: bench
 bench: $(STAMP) ## Measure speed and memory (detectors, Prometheus fetch, scheduler load)
-	@echo "no benchmarks yet"
+	$(PY) benchmarks/bench_detectors.py
 
 .PHONY: lab
 lab: $(STAMP) ## Start JupyterLab on the notebooks with the project's kernel
