@@ -68,6 +68,7 @@ def make_config(path: Path) -> Path:
             {
                 "version": 1,
                 "history_days": 1,
+                "llm": {"budget_state": None, "max_retries": 0, "timeout_s": 5.0},
                 "services": [
                     {
                         "name": "svc",

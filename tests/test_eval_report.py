@@ -58,3 +58,31 @@ def test_existing_run_id_is_refused_and_resume_reuses_saved_options(tmp_path: Pa
     assert again.options == first.options
     a, b = first.strategies[0].repeats[0], again.strategies[0].repeats[0]
     assert [(r.at, r.verdict.status) for r in a] == [(r.at, r.verdict.status) for r in b]
+
+
+def test_model_strategy_records_then_replays_offline_labelled_scripted(tmp_path: Path):
+    from tests import llm_cases
+    from tests.llm_server import Scripted, ScriptedServer, message_body
+
+    opts = options(tmp_path)
+    opts.strategies, opts.mode = ["llm:haiku"], "record"
+    with ScriptedServer() as server:
+        server.push(*[Scripted(body=message_body(llm_cases.answer("CRITICAL")))] * 400)
+        recorded = run_eval(
+            opts, out=tmp_path / "out", run_id="rec", settings=llm_cases.settings(server.url)
+        )
+        calls = len(server.requests)
+    assert recorded.strategies[0].ran and calls > 0
+    assert list((tmp_path / "replays" / "repeat-1").glob("*/*.json"))
+
+    opts.mode = "auto"  # no credentials now: the recordings are replayed
+    replayed = run_eval(opts, out=tmp_path / "out", run_id="rep", settings=no_credentials())
+    report = write_report(replayed)
+    results = json.loads((report.parent / "results.json").read_text())
+    model = results["strategies"][0]
+    assert replayed.strategies[0].mode == "replay"
+    assert model["source"] == "scripted"  # recorded from a local test server, never "live model"
+    assert model["repeats"][0]["cost"]["model_calls"] == calls
+    before = [(r.at, r.verdict.status) for r in recorded.strategies[0].repeats[0]]
+    after = [(r.at, r.verdict.status) for r in replayed.strategies[0].repeats[0]]
+    assert before == after

@@ -410,6 +410,7 @@ def plot_prf1(results: list[dict[str, Any]], path: Path) -> None:
             )
     ax.set_xticks(x, [f"{r['name']}\n[{r['source']}]" for r in results], fontsize=8)
     ax.set_ylim(0, 1.08)
+    ax.set_xlim(-0.7, len(results) - 0.3)
     ax.set_ylabel("event-level score")
     ax.set_title(
         "Precision, recall, F1 per strategy (bars: mean over repeats; whiskers: bootstrap 95% CI)",
@@ -426,6 +427,7 @@ def plot_prf1(results: list[dict[str, Any]], path: Path) -> None:
 def plot_cost_vs_f1(results: list[dict[str, Any]], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     floor = 0.01
+    labels: dict[tuple[float, float], list[str]] = {}
     for r in results:
         if "mean" in r:
             m, c = r["mean"]["metrics"], r["mean"]["cost"]
@@ -436,13 +438,7 @@ def plot_cost_vs_f1(results: list[dict[str, Any]], path: Path) -> None:
             err = [[m["f1"] - ci[0]], [ci[1] - m["f1"]]] if ci else None
             marker = "o" if r["source"] == "statistical" else "s"
             ax.errorbar(cost, m["f1"], yerr=err, fmt=marker, capsize=3)
-            ax.annotate(
-                f"{r['name']}\n[{r['source']}]",
-                (cost, m["f1"]),
-                fontsize=7,
-                xytext=(5, 3),
-                textcoords="offset points",
-            )
+            labels.setdefault((cost, round(m["f1"], 3)), []).append(f"{r['name']} [{r['source']}]")
         else:
             p = r.get("projected_cost") or {}
             if "monthly_usd" in p:
@@ -457,8 +453,17 @@ def plot_cost_vs_f1(results: list[dict[str, Any]], path: Path) -> None:
                     rotation=90,
                     va="bottom",
                 )
+    for (cost, f1), names in labels.items():  # strategies on the same point share one label
+        ax.annotate(
+            "\n".join(names),
+            (cost, f1),
+            fontsize=7,
+            xytext=(6, -3),
+            textcoords="offset points",
+            va="top" if f1 > 0.9 else "center",
+        )
     ax.set_xscale("log")
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.1)
     ax.set_xlabel(
         f"projected monthly cost at the configured intervals, USD (log scale; free strategies "
         f"drawn at {floor})"
