@@ -176,6 +176,8 @@ def _usd(x: float | None) -> str:
         return "–"
     if x == 0:
         return "$0"
+    if x < 0.001:
+        return f"${x:.2g}"
     return f"${x:.4f}" if x < 1 else f"${x:,.2f}"
 
 
@@ -453,14 +455,17 @@ def plot_cost_vs_f1(results: list[dict[str, Any]], path: Path) -> None:
                     rotation=90,
                     va="bottom",
                 )
-    for (cost, f1), names in labels.items():  # strategies on the same point share one label
+    placed: list[float] = []  # label heights, pushed apart so close points stay readable
+    for (cost, f1), names in sorted(labels.items(), key=lambda kv: -kv[0][1]):
+        y = f1 if not placed else min(f1, placed[-1] - 0.045 * len(names))
+        placed.append(y)
         ax.annotate(
             "\n".join(names),
             (cost, f1),
+            xytext=(cost * 1.6, y),
             fontsize=7,
-            xytext=(6, -3),
-            textcoords="offset points",
-            va="top" if f1 > 0.9 else "center",
+            va="center",
+            arrowprops={"arrowstyle": "-", "color": "#999", "lw": 0.6},
         )
     ax.set_xscale("log")
     ax.set_ylim(0, 1.1)
@@ -502,8 +507,31 @@ def plot_case(run: EvalRun, case: Case, path: Path) -> None:
         ax.set_ylabel(f"{name}\n({metric.unit})" if metric.unit else name, fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
+    others = [
+        w
+        for w in run.suite.fixtures[case.manifest.fixture].labels
+        if w.start < period.end and w.end > period.start and w != window
+    ]
     for ax in axes:
         ax.axvspan(window.start, window.end, color=shade, alpha=0.45, linewidth=0)
+        for w in others:
+            ax.axvspan(
+                max(w.start, period.start),
+                min(w.end, period.end),
+                color="#bdbdbd",
+                alpha=0.35,
+                linewidth=0,
+                hatch="//",
+            )
+    for w in others:
+        axes[0].annotate(
+            f"other label: {w.kind}",
+            (max(w.start, period.start), 1.0),
+            xycoords=("data", "axes fraction"),
+            fontsize=7,
+            color="#616161",
+            va="bottom",
+        )
     ax = axes[-1]
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
     for row, s in enumerate(ran):
@@ -546,6 +574,7 @@ def plot_case(run: EvalRun, case: Case, path: Path) -> None:
         f"series: fixture {case.manifest.fixture}; verdicts: walk-forward at "
         f"{run.options.cadence}",
         fontsize=9,
+        pad=14,
     )
     fig.tight_layout()
     fig.savefig(path, dpi=100)
