@@ -143,6 +143,7 @@ def projections(run: EvalRun, results: list[dict[str, Any]]) -> None:
             except SentinelError as exc:  # a price-table problem must not lose the report
                 r["projected_cost"] = {"error": str(exc)}
                 continue
+            p.basis = p.basis.replace("(given)", f"(measured here: {base.spec.name} + gate)")
             r["projected_cost"] = asdict(p)
             r["projected_cost"]["escalation_rate"] = rate
             r["projected_cost"]["rate_from"] = base.spec.name
@@ -330,7 +331,8 @@ def write_markdown(run: EvalRun, results: list[dict[str, Any]], figures: list[st
         f"{negatives} hard negatives, services {', '.join(suite.services)}; fixtures {fixtures}. "
         f"Walk-forward at a {run.options.cadence} cadence: {checks} checks per strategy and "
         f"repeat; alarm grace {run.options.grace}; {run.options.n_boot} bootstrap resamples "
-        f"(seed {run.options.seed}). Replay took {took.total_seconds():.0f} s.\n",
+        f"(seed {run.options.seed}). This invocation took {took.total_seconds():.0f} s (a resumed run "
+        "counts only the checks it replayed).\n",
         "Source column: `statistical` = a detector alone (no model); `live model` = real API "
         "calls; `replay` = recorded model responses (evals/replays/); `scripted` = test "
         "doubles. Strategies that did not run show a projected cost only, never an accuracy "
