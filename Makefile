@@ -55,9 +55,17 @@ format: $(STAMP) ## Apply ruff fixes and formatting, strip notebook outputs
 eval: $(STAMP) ## Score strategies against the labelled incidents (offline; MODELS=haiku,sonnet for live)
 	$(BIN)/sentinel eval run $(if $(MODELS),--models $(MODELS)) --repeats $(REPEATS)
 
-.PHONY: bench
-bench: $(STAMP) ## Measure speed and memory (detectors, Prometheus fetch, scheduler load)
+.PHONY: bench bench-detectors bench-prometheus bench-loop
+bench: bench-detectors bench-loop bench-prometheus ## Measure speed and memory (all three below, ~10 min)
+
+bench-detectors: $(STAMP) ## Detector throughput and memory: 10,000 series x 1 week at 1 min
 	$(PY) benchmarks/bench_detectors.py
+
+bench-loop: $(STAMP) ## `sentinel run` loop over 1,000 services on fixtures for 60 s
+	$(PY) benchmarks/bench_loop.py --services 1000 --duration 60 --interval 30
+
+bench-prometheus: $(STAMP) ## Fetch 35 d x 100 series and one check cycle from a real Prometheus
+	$(PY) benchmarks/bench_prometheus.py
 
 .PHONY: lab
 lab: $(STAMP) ## Start JupyterLab on the notebooks with the project's kernel

@@ -68,12 +68,6 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--start", default="2026-11-02T12:00:00+00:00", help="simulated start time")
     p.add_argument(
-        "--source",
-        choices=["fixtures", "cached"],
-        default="fixtures",
-        help="cached: the eval's CachedFixtureSource (each metric evaluated once, then sliced)",
-    )
-    p.add_argument(
         "--pipeline",
         choices=["full", "noop"],
         default="full",
@@ -84,13 +78,7 @@ def main() -> None:
     configure_logging("WARNING")
     tmp = Path(tempfile.mkdtemp(prefix="sentinel-bench-"))
     config = load_config(make_config(tmp / "services.yaml", args.services, args.interval))
-    if args.source == "cached":
-        from sentinel.evaluation.replay import CachedFixtureSource
-
-        source: FixtureSource = CachedFixtureSource(FIXTURES_DIR)
-    else:
-        source = FixtureSource(FIXTURES_DIR)
-    agent = build_agent(config, source)
+    agent = build_agent(config, FixtureSource(FIXTURES_DIR))
     store = Store.open(tmp / "bench.db")
     telemetry = Telemetry()
     start = datetime.fromisoformat(args.start).astimezone(UTC)
@@ -150,7 +138,7 @@ def main() -> None:
     ]  # fmt: skip
     width = max(len(k) for k, _ in rows)
     what = (
-        f"full pipeline, {args.source} source"
+        "full pipeline, FixtureSource"
         if args.pipeline == "full"
         else "no-op checks: loop + store only"
     )

@@ -21,15 +21,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sentinel.agent import collect
 from sentinel.config import FIXTURES_DIR, load_config
 from sentinel.detectors import DETECTORS, StatisticalAssessor
-from sentinel.evaluation.replay import CachedFixtureSource, check_times
+from sentinel.evaluation.replay import check_times
 from sentinel.evaluation.scoring import score_service, summarize
 from sentinel.gate import ThresholdGate
 from sentinel.models import Status
+from sentinel.sources.fixtures import FixtureSource
 
 
 def run(days: float, cadence_min: int, detectors: list[str], verbose: bool) -> dict[str, dict]:
     config = load_config()
-    source = CachedFixtureSource(FIXTURES_DIR)
+    source = FixtureSource(FIXTURES_DIR)
     history = timedelta(days=config.history_days)
     results: dict[str, dict] = {}
     outcomes: dict[str, list] = {d: [] for d in detectors}

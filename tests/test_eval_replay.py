@@ -1,4 +1,4 @@
-"""Walk-forward replay: no look-ahead, the cached source equals the plain one, runs resume."""
+"""Walk-forward replay: no look-ahead, runs resume."""
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,7 +10,6 @@ from sentinel.agent import Agent, Assessment, ServiceData
 from sentinel.config import load_config
 from sentinel.evaluation.cases import load_suite
 from sentinel.evaluation.replay import (
-    CachedFixtureSource,
     ObservedAssessor,
     check_times,
     plan,
@@ -19,7 +18,7 @@ from sentinel.evaluation.replay import (
 )
 from sentinel.models import Provenance, Status, Verdict
 from sentinel.sources.fixtures import FixtureSource
-from tests.evalkit import SPIKE, START, make_suite
+from tests.evalkit import SPIKE, make_suite
 
 
 class SpyAssessor:
@@ -53,29 +52,13 @@ def test_check_times_are_epoch_aligned_and_deduplicated():
     assert len(times) == len(set(times)) == 4
 
 
-def test_cached_source_returns_exactly_what_the_fixture_source_returns(tmp_path: Path):
-    fixtures, config_path, _ = make_suite(tmp_path)
-    config = load_config(config_path)
-    svc = config.service("svc")
-    plain, cached = FixtureSource(fixtures), CachedFixtureSource(fixtures)
-    for metric in svc.metrics:
-        for at in (
-            START + timedelta(days=1, minutes=17),
-            START + timedelta(days=2, hours=12, minutes=30),
-        ):
-            for start in (at - timedelta(days=1), at - timedelta(hours=1, seconds=30)):
-                a = plain.range(svc, metric, start, at, 60)
-                b = cached.range(svc, metric, start, at, 60)
-                pd.testing.assert_series_equal(a, b, check_freq=False, check_index_type=False)
-
-
 def test_replay_never_shows_data_after_the_check_time(tmp_path: Path):
     fixtures, config_path, suite_dir = make_suite(tmp_path)
     config = load_config(config_path)
     suite = load_suite(suite_dir, config, fixtures)
     spy = SpyAssessor()
     observed = ObservedAssessor(spy)
-    agent = Agent(config, CachedFixtureSource(fixtures), observed)
+    agent = Agent(config, FixtureSource(fixtures), observed)
     schedule = plan(suite, timedelta(minutes=15))
     result = replay(
         agent,
@@ -101,7 +84,7 @@ def test_interrupted_stream_resumes_without_repeating_checks(tmp_path: Path):
     spy = SpyAssessor()
     obs = ObservedAssessor(spy)
     replay(
-        Agent(config, CachedFixtureSource(fixtures), obs),
+        Agent(config, FixtureSource(fixtures), obs),
         services,
         first,
         stream,
@@ -113,7 +96,7 @@ def test_interrupted_stream_resumes_without_repeating_checks(tmp_path: Path):
     spy2 = SpyAssessor()
     obs2 = ObservedAssessor(spy2)
     result = replay(
-        Agent(config, CachedFixtureSource(fixtures), obs2),
+        Agent(config, FixtureSource(fixtures), obs2),
         services,
         schedule,
         stream,

@@ -14,15 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from tqdm.auto import tqdm
 
 from sentinel.agent import Agent, Assessment, Assessor, Gate, ServiceData
-from sentinel.config import MetricConfig, ServiceConfig
+from sentinel.config import ServiceConfig
 from sentinel.evaluation.cases import Suite
 from sentinel.models import Verdict
-from sentinel.sources.base import empty_series
-from sentinel.sources.fixtures import FixtureSource
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -57,49 +54,6 @@ def plan(suite: Suite, cadence: timedelta) -> dict[str, list[datetime]]:
 # ------------------------------------------------------------------------------------------
 # The source: FixtureSource, with each metric evaluated once over the whole fixture.
 # ------------------------------------------------------------------------------------------
-
-
-class CachedFixtureSource(FixtureSource):
-    """A FixtureSource that evaluates each (metric, step) once over the whole fixture and slices.
-
-    `rate()` and the gauge lookup at a grid time depend only on raw samples up to that time, so
-    a slice of the full evaluation equals a fresh query whenever the query grid lines up with
-    the full grid (checked; otherwise it falls back to the plain query). This turns thousands
-    of 28-day queries into array slices.
-    """
-
-    def __init__(self, fixtures_dir: Path) -> None:
-        super().__init__(fixtures_dir)
-        self._full: dict[tuple[str, str, int], pd.Series] = {}
-
-    def range(
-        self,
-        service: ServiceConfig,
-        metric: MetricConfig,
-        start: datetime,
-        end: datetime,
-        step_seconds: int,
-    ) -> pd.Series:
-        fixture = self.fixture_for(service)
-        first = pd.Timestamp(start).ceil("s")
-        origin = pd.Timestamp(fixture.manifest.start).ceil("s")
-        offset = (first - origin).total_seconds()
-        if offset < 0 or offset % step_seconds or end > fixture.manifest.end:
-            return super().range(service, metric, start, end, step_seconds)
-        key = (fixture.name, metric.name, step_seconds)
-        full = self._full.get(key)
-        if full is None:
-            full = self._evaluate(service, metric, step_seconds)
-            self._full[key] = full
-        lo = full.index.searchsorted(first, side="left")
-        hi = full.index.searchsorted(pd.Timestamp(end), side="right")
-        out = full.iloc[lo:hi]
-        return out if len(out) else empty_series(metric.name)
-
-    def _evaluate(self, service: ServiceConfig, metric: MetricConfig, step: int) -> pd.Series:
-        """The plain FixtureSource query over the whole fixture: one code path for both."""
-        m = self.fixture_for(service).manifest
-        return super().range(service, metric, m.start, m.end, step)
 
 
 # ------------------------------------------------------------------------------------------

@@ -30,7 +30,6 @@ from sentinel.errors import ConfigError, SentinelError
 from sentinel.evaluation import costs
 from sentinel.evaluation.cases import DEFAULT_SUITE, Suite, load_suite
 from sentinel.evaluation.replay import (
-    CachedFixtureSource,
     CheckRecord,
     plan,
     read_records,
@@ -48,6 +47,7 @@ from sentinel.evaluation.strategies import (
     detector_names,
     parse_strategy,
 )
+from sentinel.sources.fixtures import FixtureSource
 
 DEFAULT_REPLAYS = PROJECT_ROOT / "evals" / "replays"
 
@@ -99,7 +99,7 @@ class EvalRun:
     strategies: list[StrategyRun]
     started: datetime
     finished: datetime | None = None
-    source: CachedFixtureSource | None = None
+    source: FixtureSource | None = None
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -172,7 +172,7 @@ def run_eval(
     service_configs(config, suite)  # one fixture per service, checked before any replay
     replay_dir = Path(opts.replay_dir)
     run = EvalRun(run_id, directory, opts, config, suite, schedule, [], datetime.now(UTC))
-    run.source = CachedFixtureSource(Path(opts.fixtures_dir))
+    run.source = FixtureSource(Path(opts.fixtures_dir))
     todo: list[tuple[StrategyRun, int, Path]] = []
     if not opts.strategies:
         for name in detector_names():
@@ -234,7 +234,7 @@ def _job(args: JobArgs, progress: bool = False) -> str | None:
         suite = load_suite(Path(opts.suite), config, Path(opts.fixtures_dir))
         schedule = plan(suite, timedelta(seconds=parse_duration_seconds(opts.cadence)))
         services = service_configs(config, suite)
-        source = CachedFixtureSource(Path(opts.fixtures_dir))
+        source = FixtureSource(Path(opts.fixtures_dir))
         step = min(suite.fixtures[c.manifest.fixture].step_seconds for c in suite.cases)
         agent, assessor, gate = build_agent(spec, config, source, settings, replay_dir, mode, step)
         replay(agent, services, schedule, stream, (assessor, gate), spec.name, progress)
