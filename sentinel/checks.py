@@ -75,14 +75,9 @@ def build_agent(
     settings: Settings | None = None,
 ) -> Agent:
     """Assemble the pipeline for a strategy (`statistical`, `llm:<model>`, `tiered:<a>,<b>`)."""
-    try:
-        from sentinel.detectors import build_assessor
-    except ImportError:  # TODO(integration): detector issue provides build_assessor
-        from sentinel.detectors import SeasonalMedianAssessor
+    from sentinel.detectors import build_assessor
 
-        assessor = SeasonalMedianAssessor()
-    else:
-        assessor = build_assessor(config)
+    assessor = build_assessor(config)
     gate = judge = None
     if strategy != "statistical":
         from sentinel.gate import build_gate

@@ -11,7 +11,6 @@ from sentinel.detectors.assessor import StatisticalAssessor
 from sentinel.detectors.base import SCORE_LEVELS, Detector
 from sentinel.detectors.ensemble import EnsembleDetector
 from sentinel.detectors.isolation_forest import IsolationForestDetector
-from sentinel.detectors.legacy import SeasonalMedianAssessor
 from sentinel.detectors.level_shift import LevelShiftDetector
 from sentinel.detectors.registry import DETECTORS, make_detector
 from sentinel.detectors.seasonal_mad import SeasonalMADDetector
@@ -31,7 +30,6 @@ __all__ = [
     "IsolationForestDetector",
     "LevelShiftDetector",
     "SeasonalMADDetector",
-    "SeasonalMedianAssessor",
     "StatisticalAssessor",
     "ZScoreDetector",
     "build_assessor",

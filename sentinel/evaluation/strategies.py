@@ -9,15 +9,16 @@ case the report says "not run: no credentials" and shows a projected cost only.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from sentinel.agent import Agent, Assessor, Gate, Judge
+from sentinel.agent import Agent, Assessor, Judge
 from sentinel.config import SentinelConfig, Settings
+from sentinel.detectors import DETECTORS, build_assessor
 from sentinel.errors import ConfigError
 from sentinel.evaluation.replay import ObservedAssessor, ObservedGate
+from sentinel.gate import build_gate
 from sentinel.sources.base import MetricSource
 
 Kind = Literal["statistical", "llm", "tiered"]
@@ -62,11 +63,8 @@ def parse_strategy(text: str) -> StrategySpec:
 
 
 def detector_names() -> list[str]:
-    """Every registered statistical detector (the detector registry when present)."""
-    registry = _detector_registry()
-    if registry:
-        return sorted(registry)
-    return [_legacy_assessor().name]
+    """Every registered statistical detector."""
+    return sorted(DETECTORS)
 
 
 # Detectors left out of the default run because one replay of the bundled suite takes far longer
@@ -87,53 +85,9 @@ def default_strategies(models: tuple[str, ...] = DEFAULT_MODELS) -> list[Strateg
     return specs
 
 
-# ------------------------------------------------------------------------------------------
-# Building the pipeline pieces from whichever factories the tree provides.
-# ------------------------------------------------------------------------------------------
-
-
-def _detector_registry() -> dict[str, Any]:
-    try:
-        import sentinel.detectors as detectors
-    except ImportError:
-        return {}
-    for attr in ("ASSESSORS", "DETECTORS", "REGISTRY"):
-        reg = getattr(detectors, attr, None)
-        if isinstance(reg, dict) and reg:
-            return reg
-    return {}
-
-
-def _legacy_assessor() -> Assessor:
-    try:
-        from sentinel.detectors.legacy import SeasonalMedianAssessor
-    except ImportError:
-        from sentinel.detectors import SeasonalMedianAssessor  # type: ignore[attr-defined,no-redef]
-    return SeasonalMedianAssessor()
-
-
 def build_assessor_for(spec: StrategySpec, config: SentinelConfig) -> Assessor:
     """The statistical assessor a strategy uses (its own detector, or the config's default)."""
-    try:
-        from sentinel.detectors import build_assessor  # type: ignore[attr-defined]
-    except ImportError:
-        return _legacy_assessor()
-    params = inspect.signature(build_assessor).parameters
-    if spec.detector and "detector" in params:
-        return build_assessor(config, detector=spec.detector)
-    if spec.detector and spec.detector not in detector_names():
-        raise ConfigError(f"unknown detector {spec.detector!r} (known: {detector_names()})")
-    return build_assessor(config)
-
-
-def build_gate_for(config: SentinelConfig) -> Gate | None:
-    """The escalation gate from sentinel.gate when present."""
-    try:
-        import sentinel.gate as gate_mod
-    except ImportError:
-        return None
-    factory = getattr(gate_mod, "build_gate", None)
-    return factory(config) if factory else None
+    return build_assessor(config, detector=spec.detector)
 
 
 def credentials_present(settings: Settings) -> bool:
@@ -195,8 +149,7 @@ def build_agent(
 ) -> tuple[Agent, ObservedAssessor, ObservedGate | None]:
     """An Agent wired for the strategy, with its assessor and gate observed (not changed)."""
     assessor = ObservedAssessor(build_assessor_for(spec, config))
-    raw_gate = build_gate_for(config)
-    gate = ObservedGate(raw_gate) if raw_gate is not None else None
+    gate = ObservedGate(build_gate(config))
     judge = None
     if spec.uses_model:
         judge = build_judge_for(spec, settings, config, replay_dir, mode)
