@@ -18,7 +18,7 @@
 #
 # Load a fixture, see each metric inside its seasonal baseline band with the labelled incidents
 # shaded, compare the detectors' scores, then move a threshold and watch the alarms change.
-# The logic lives in `sentinel.explore` and `sentinel.plots_explore`; this notebook only calls it.
+# The logic lives in `sentinel.lab.explore` and `sentinel.lab.plots`; this notebook only calls it.
 #
 # Defaults run offline on the bundled **synthetic** fixtures. Baselines are fitted on the
 # history before the window shown (no look-ahead); the live check refits hourly, the eval
@@ -38,8 +38,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sentinel import explore, plots_explore
 from sentinel.config import load_config
+from sentinel.lab import explore, plots
 from sentinel.sources.fixtures import FixtureSource
 
 config = load_config(config_path)
@@ -75,7 +75,7 @@ pd.DataFrame(
 
 # %%
 bands = {m.name: explore.baseline_band(series[m.name], m, window_start) for m in service.metrics}
-figures["bands"] = plots_explore.plot_baseline_bands(
+figures["bands"] = plots.plot_baseline_bands(
     service, bands, labels, f"{service.name}: last {window_days} days vs seasonal baseline"
 )
 
@@ -87,7 +87,7 @@ figures["bands"] = plots_explore.plot_baseline_bands(
 # %%
 metric_labels = explore.labels_in(manifest.labels, window_start, manifest.end, metric.name)
 scores = explore.detector_scores(series[metric.name], metric, window_start)
-figures["scores"] = plots_explore.plot_detector_scores(
+figures["scores"] = plots.plot_detector_scores(
     scores, metric_labels, f"{service.name} · {metric.name}: detector scores"
 )
 explore.score_summary(scores, metric_labels)
@@ -102,7 +102,7 @@ detector = config.detection.detector
 alarms = explore.spans(
     explore.alarm_points(scores[detector], threshold, config.detection.min_points)
 )
-figures["alarms"] = plots_explore.plot_alarms(
+figures["alarms"] = plots.plot_alarms(
     service,
     metric.name,
     series[metric.name][series[metric.name].index >= window_start],

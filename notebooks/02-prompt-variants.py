@@ -40,10 +40,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from sentinel import plots_explore, prompt_lab
 from sentinel.checks import parse_check_time
 from sentinel.config import PROJECT_ROOT, Settings, load_config
 from sentinel.evaluation.cases import DEFAULT_SUITE, load_suite
+from sentinel.lab import plots, prompts
 from sentinel.llm.prices import load_prices
 from sentinel.sources.fixtures import FixtureSource
 
@@ -53,8 +53,8 @@ settings = Settings()
 prices = load_prices()
 suite = load_suite(DEFAULT_SUITE, config)
 case = next(c for c in suite.cases if c.id == case_id)
-at = parse_check_time(check_time) if check_time else prompt_lab.case_check_time(case)
-data, assessment = prompt_lab.case_check(case, config, FixtureSource(), at)
+at = parse_check_time(check_time) if check_time else prompts.case_check_time(case)
+data, assessment = prompts.case_check(case, config, FixtureSource(), at)
 print(f"case {case.id}: {case.manifest.description}")
 print(f"check at {at:%Y-%m-%d %H:%M} UTC; statistical verdict: {assessment.verdict.one_line()}")
 
@@ -63,14 +63,14 @@ print(f"check at {at:%Y-%m-%d %H:%M} UTC; statistical verdict: {assessment.verdi
 # The system part is static (cached across checks); the user part carries the check's data.
 
 # %%
-rendered = prompt_lab.render_variants(data, assessment, prompt_versions)
+rendered = prompts.render_variants(data, assessment, prompt_versions)
 pd.DataFrame(
     {
         v: {
             "system chars": len(p.system),
             "user chars": len(p.user),
-            "est. system tokens": prompt_lab.estimated_tokens(p.system),
-            "est. user tokens": prompt_lab.estimated_tokens(p.user),
+            "est. system tokens": prompts.estimated_tokens(p.system),
+            "est. user tokens": prompts.estimated_tokens(p.user),
         }
         for v, p in rendered.items()
     }
@@ -88,9 +88,9 @@ if show_prompt:
 
 # %%
 rate = 1 / config.service(case.service).interval_seconds
-costs = prompt_lab.cost_table(rendered, prices, models, rate)
+costs = prompts.cost_table(rendered, prices, models, rate)
 print(f"prices as of {prices.as_of} ({prices.currency}); ESTIMATES, not measured usage")
-figures = {"cost": plots_explore.plot_cost_per_check(costs, case.service)}
+figures = {"cost": plots.plot_cost_per_check(costs, case.service)}
 costs.round(6)
 
 # %% [markdown]
@@ -98,8 +98,8 @@ costs.round(6)
 # `mode` says where each verdict came from: live, replay, or not run.
 
 # %%
-live = prompt_lab.live_backend(settings, config, models) if use_live else None
-verdicts = prompt_lab.run_variants(
+live = prompts.live_backend(settings, config, models) if use_live else None
+verdicts = prompts.run_variants(
     data, assessment, prompt_versions, models, prices, PROJECT_ROOT / config.llm.replay_dir, live
 )
 verdicts

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from IPython.display import Image, Markdown, display
 
-from sentinel import eval_view
+from sentinel.lab import eval_view
 
 run = Path(run_dir) if run_dir else eval_view.latest_run()
 if run is None:

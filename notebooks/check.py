@@ -39,9 +39,9 @@ from pathlib import Path
 import pandas as pd
 
 from sentinel import checks
-from sentinel.check_reports import check_run_dir
+from sentinel.checks.plots import plot_check
+from sentinel.checks.reports import check_run_dir
 from sentinel.config import Settings, load_config
-from sentinel.plots import plot_check
 
 settings = Settings()
 config = load_config(config_path)

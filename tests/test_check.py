@@ -12,10 +12,10 @@ import nbformat
 import pytest
 
 from sentinel.checks import parse_check_time, read_sidecar
+from sentinel.checks.notebook import CHECK_NOTEBOOK, NotebookFailed, execute_notebook
 from sentinel.config import PROJECT_ROOT
 from sentinel.errors import ConfigError
 from sentinel.models import Status
-from sentinel.notebook_runner import CHECK_NOTEBOOK, NotebookFailed, execute_notebook
 
 SENTINEL = [sys.executable, "-m", "sentinel"]
 

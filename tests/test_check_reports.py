@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from sentinel.check_reports import (
+from sentinel.checks.reports import (
     check_run_dir,
     checks_root,
     find_run_folders,

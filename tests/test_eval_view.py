@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from sentinel import eval_view
 from sentinel.errors import ConfigError
+from sentinel.lab import eval_view
 
 
 def results() -> dict:

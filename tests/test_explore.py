@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sentinel import explore, plots_explore
 from sentinel.config import MetricConfig, ServiceConfig
 from sentinel.detectors import DETECTORS
+from sentinel.lab import explore, plots
 from sentinel.models import LabelledWindow, Status
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
@@ -111,7 +111,7 @@ def test_figures_label_units_alarms_and_label_kinds(tmp_path, n_alarms):
     s = seasonal(days=2)
     start = T0 + timedelta(days=1)
     labels = [window(start + timedelta(hours=2), 30), window(start + timedelta(hours=8), 60, True)]
-    bands = plots_explore.plot_baseline_bands(
+    bands = plots.plot_baseline_bands(
         SERVICE, {"latency_p99": explore.baseline_band(s, METRIC, start)}, labels, "t"
     )
     assert bands.axes[0].get_ylabel() == "latency_p99\n(s)"
@@ -119,7 +119,7 @@ def test_figures_label_units_alarms_and_label_kinds(tmp_path, n_alarms):
     assert {"labelled incident", "hard negative"} <= set(legend)
     alarms = [(start, start + timedelta(minutes=5))] * n_alarms
     scores = explore.detector_scores(s, METRIC, start, ["seasonal_mad"])
-    fig = plots_explore.plot_alarms(
+    fig = plots.plot_alarms(
         SERVICE, "latency_p99", s[start:], scores["seasonal_mad"], alarms, labels, 0.7, "t"
     )
     first = fig.axes[0].get_legend().get_texts()[0].get_text()

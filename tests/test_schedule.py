@@ -16,11 +16,11 @@ from croniter import croniter
 from typer.main import get_command
 from typer.testing import CliRunner
 
+from sentinel.checks.notebook import CHECK_NOTEBOOK
+from sentinel.checks.recipes import ScheduleOptions, parse_interval, render, render_all
 from sentinel.cli import _register, app
 from sentinel.config import PROJECT_ROOT
 from sentinel.errors import ConfigError
-from sentinel.notebook_runner import CHECK_NOTEBOOK
-from sentinel.recipes import ScheduleOptions, parse_interval, render, render_all
 
 DEPLOY = PROJECT_ROOT / "deploy"
 REQUIRED = ["check", "--notebook", "--source", "prometheus", "--at", "now"]

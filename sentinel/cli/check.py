@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from sentinel.check_reports import check_run_dir, checks_root, prune_reports
 from sentinel.checks import (
     SIDECAR_NAME,
     CheckRun,
@@ -20,10 +19,11 @@ from sentinel.checks import (
     run_checks,
     write_sidecar,
 )
+from sentinel.checks.notebook import CHECK_NOTEBOOK, execute_notebook
+from sentinel.checks.reports import check_run_dir, checks_root, prune_reports
 from sentinel.cli import app
 from sentinel.config import Settings, load_config
 from sentinel.models import Status
-from sentinel.notebook_runner import CHECK_NOTEBOOK, execute_notebook
 
 
 @app.command()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sentinel.check_reports import checks_root, parse_age, prune_reports
+from sentinel.checks.reports import checks_root, parse_age, prune_reports
 from sentinel.cli import app
 from sentinel.config import Settings
 from sentinel.errors import ConfigError

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
+from sentinel.checks.recipes import RECIPES, ScheduleOptions, render, render_all
 from sentinel.cli import app
-from sentinel.recipes import RECIPES, ScheduleOptions, render, render_all
 
 _DEFAULTS = ScheduleOptions()
 

@@ -6,10 +6,7 @@ import pytest
 
 from sentinel.config import load_config
 from sentinel.evaluation.cases import DEFAULT_SUITE, load_suite
-from sentinel.llm.backends import Backend, ModelReply, ModelRequest
-from sentinel.llm.prices import load_prices
-from sentinel.models import Usage
-from sentinel.prompt_lab import (
+from sentinel.lab.prompts import (
     NOT_RUN,
     case_check,
     case_check_time,
@@ -17,6 +14,9 @@ from sentinel.prompt_lab import (
     render_variants,
     run_variants,
 )
+from sentinel.llm.backends import Backend, ModelReply, ModelRequest
+from sentinel.llm.prices import load_prices
+from sentinel.models import Usage
 from sentinel.sources.fixtures import FixtureSource
 from tests.llm_cases import answer
 
