@@ -11,15 +11,17 @@ import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from sentinel.agent import Agent
 from sentinel.config import FIXTURES_DIR, SentinelConfig, Settings
 from sentinel.errors import ConfigError
 from sentinel.models import Verdict
-from sentinel.sources.base import MetricSource
+
+if TYPE_CHECKING:  # the pipeline (pandas, detectors) is imported when a check is built
+    from sentinel.agent import Agent
+    from sentinel.sources.base import MetricSource
 
 SourceKind = Literal["fixtures", "prometheus"]
 SIDECAR_NAME = "verdicts.json"
@@ -75,6 +77,7 @@ def build_agent(
     settings: Settings | None = None,
 ) -> Agent:
     """Assemble the pipeline for a strategy (`statistical`, `llm:<model>`, `tiered:<a>,<b>`)."""
+    from sentinel.agent import Agent
     from sentinel.detectors import build_assessor
 
     assessor = build_assessor(config)

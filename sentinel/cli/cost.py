@@ -12,8 +12,6 @@ from pydantic import TypeAdapter, ValidationError
 from sentinel.cli import app
 from sentinel.config import load_config
 from sentinel.errors import ConfigError
-from sentinel.llm.prices import load_prices
-from sentinel.llm.projection import Measured, measure, project
 from sentinel.models import Verdict
 
 
@@ -52,6 +50,9 @@ def cost(
     ] = None,
 ) -> None:
     """Monthly bill per strategy at the config's check intervals, beside the seed's always-call design."""
+    from sentinel.llm.prices import load_prices
+    from sentinel.llm.projection import Measured, measure, project
+
     cfg = load_config(config)
     prices = load_prices()
     names = model or list(prices.models)

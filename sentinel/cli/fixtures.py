@@ -7,12 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from tqdm import tqdm
 
 from sentinel.cli import app
 from sentinel.config import DEFAULT_CONFIG, FIXTURES_DIR, load_config
-from sentinel.fixtures.generate import DEFAULT_DAYS, DEFAULT_SEED, MIN_DAYS, SERVICES, generate
-from sentinel.fixtures.store import list_fixtures, load_fixture, manifest_path, read_manifest
+from sentinel.fixtures.bundled import DEFAULT_DAYS, DEFAULT_SEED, MIN_DAYS, SERVICES
 
 fixtures_app = typer.Typer(help="Make, inspect and export metric fixtures.", no_args_is_help=True)
 app.add_typer(fixtures_app, name="fixtures")
@@ -41,6 +39,11 @@ def generate_cmd(
 
     Overwrites same-named fixtures in --out. data/fixtures/ holds seed 42, 35 days.
     """
+    from tqdm import tqdm
+
+    from sentinel.fixtures.generate import generate
+    from sentinel.fixtures.store import load_fixture
+
     cfg = load_config(config)
     names = [s.name for s in cfg.services if s.name in SERVICES]
     with tqdm(total=len(names), desc="generating", unit="fixture", delay=0.5, leave=False) as bar:
@@ -56,6 +59,8 @@ def list_cmd(
     fixtures_dir: Annotated[Path, typer.Option("--dir", help="Fixtures directory.")] = FIXTURES_DIR,
 ) -> None:
     """List fixtures: name, kind, time range, step, metrics, labelled incidents and negatives."""
+    from sentinel.fixtures.store import list_fixtures, manifest_path, read_manifest
+
     names = list_fixtures(fixtures_dir)
     if not names:
         typer.echo(f"no fixtures in {fixtures_dir} (make some: sentinel fixtures generate)")
@@ -79,6 +84,8 @@ def show_cmd(
     fixtures_dir: Annotated[Path, typer.Option("--dir", help="Fixtures directory.")] = FIXTURES_DIR,
 ) -> None:
     """Show one fixture: where it came from, its metrics and its labelled windows."""
+    from sentinel.fixtures.store import load_fixture
+
     fixture = load_fixture(name, fixtures_dir)
     m = fixture.manifest
     origin = (

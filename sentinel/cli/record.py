@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from tqdm.auto import tqdm
 
 from sentinel.cli import app
 from sentinel.cli.fixtures import fixtures_app
@@ -51,6 +50,8 @@ def record_command(
     force: Annotated[bool, typer.Option(help="overwrite an existing fixture")] = False,
 ) -> None:
     """Record a service's configured metrics from Prometheus/Mimir into a fixture (kind: recorded)."""
+    from tqdm.auto import tqdm
+
     from sentinel.fixtures.record import plan, record
     from sentinel.fixtures.store import save_fixture
     from sentinel.sources.prometheus import PrometheusSource

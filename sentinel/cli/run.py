@@ -5,16 +5,17 @@ from __future__ import annotations
 import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import structlog
 import typer
 
 from sentinel.cli import app
 from sentinel.config import SentinelConfig, Settings, load_config
 from sentinel.errors import ConfigError
-from sentinel.scheduler import CheckFn
-from sentinel.sources.base import MetricSource
+
+if TYPE_CHECKING:  # imported where used, so `sentinel --help` stays fast
+    from sentinel.scheduler import CheckFn
+    from sentinel.sources.base import MetricSource
 
 
 def build_check(config: SentinelConfig, source: MetricSource, strategy: str) -> CheckFn:
@@ -99,6 +100,8 @@ def run(
     log_level: Annotated[str, typer.Option(help="DEBUG | INFO | WARNING | ERROR")] = "INFO",
 ) -> None:
     """Check every service at its own interval until SIGTERM/SIGINT (SIGHUP reloads the config)."""
+    import structlog
+
     from sentinel.notify import AlertBuilder, Notifier
     from sentinel.scheduler import Scheduler, SimulatedClock, WallClock
     from sentinel.store import Store
