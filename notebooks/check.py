@@ -48,27 +48,15 @@ config = load_config(config_path)
 at = checks.parse_check_time(check_time)
 run_id = run_id or checks.new_run_id(at)
 out_dir = Path(output_dir) if output_dir else check_run_dir(settings.sentinel_reports_dir, run_id)
-started = checks.parse_check_time("now")
 agent = checks.build_agent(config, checks.build_source(source, settings), strategy, settings)
 print(f"run {run_id}: {len(config.services)} services at {at:%Y-%m-%d %H:%M} UTC via {source}")
 
 # %%
-verdicts = checks.run_checks(agent, at, services or None)
-sidecar = checks.write_sidecar(
-    out_dir,
-    checks.CheckRun(
-        run_id=run_id,
-        started_at=started,
-        check_time=at,
-        source=agent.source.description,
-        strategy=strategy,
-        config_path=str(config_path),
-        verdicts=verdicts,
-    ),
-)
+run = checks.run_and_record(agent, at, services or None, out_dir, run_id, strategy, config_path)
+verdicts = run.verdicts
 for v in verdicts:
     print(v.one_line())
-print("sidecar:", sidecar)
+print("sidecar:", out_dir / checks.SIDECAR_NAME)
 
 # %% [markdown]
 # ## Verdicts

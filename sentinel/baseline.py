@@ -12,7 +12,7 @@ Fallbacks, in order, so every input gives a defined answer:
   (deadlocks) gets the spread of its rare normal bursts rather than zero; every scale is then at least
   `min_rel_scale * |median|` and `eps` (a truly constant series), never zero;
 - NaN/Inf samples are ignored (a gap), duplicated timestamps keep the last sample, unsorted input
-  is sorted (`prepare_series`).
+  is sorted (`sentinel.sources.base.clean_series`).
 
 Everything is vectorised over a 2-D array `[n_series, n_points]` sharing one time axis, so one fit
 serves a single metric or ten thousand series alike (see benchmarks/bench_detectors.py).
@@ -36,28 +36,6 @@ BUCKETS = {"hour_of_week": 168, "hour_of_day": 24, "none": 1}
 MAD_TO_SIGMA = 1.4826
 P999_TO_SIGMA = 3.09
 _EPOCH_WEEKDAY_HOURS = 3 * 24  # 1970-01-01 was a Thursday; Monday 00:00 is bucket 0
-
-
-def prepare_series(series: pd.Series) -> pd.Series:
-    """Sorted, unique (last sample wins), finite float samples on a UTC index."""
-    if series.empty:
-        return series.astype("float64")
-    index = series.index
-    if (
-        isinstance(index, pd.DatetimeIndex)
-        and str(index.tz) == "UTC"
-        and series.dtype == np.float64
-        and index.is_monotonic_increasing
-        and index.is_unique
-        and np.isfinite(series.to_numpy()).all()
-    ):
-        return series  # already clean (what MetricSource promises): skip the copies
-    s = pd.to_numeric(series, errors="coerce").astype("float64")
-    index = pd.DatetimeIndex(s.index)
-    index = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
-    s.index = index
-    s = s[~s.index.duplicated(keep="last")].sort_index()
-    return s[np.isfinite(s.to_numpy())]
 
 
 def to_ns(timestamps: pd.DatetimeIndex | np.ndarray | pd.Series) -> np.ndarray:

@@ -71,6 +71,15 @@ Seasonality = Literal["hour_of_week", "hour_of_day", "none"]
 BadDirection = Literal["up", "down", "both"]
 
 
+def _unique_names(items: list[Any], what: str) -> list[Any]:
+    """Reject a list whose items share a name (metrics of a service, services of a config)."""
+    names = [i.name for i in items]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"duplicate {what} names {dupes}")
+    return items
+
+
 class Thresholds(Strict):
     """Optional absolute limits; crossing them is an anomaly whatever the baseline says."""
 
@@ -119,11 +128,7 @@ class ServiceConfig(Strict):
     @field_validator("metrics")
     @classmethod
     def _unique(cls, v: list[MetricConfig]) -> list[MetricConfig]:
-        names = [m.name for m in v]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"duplicate metric names {dupes}")
-        return v
+        return _unique_names(v, "metric")
 
     def metric(self, name: str) -> MetricConfig:
         for m in self.metrics:
@@ -229,11 +234,7 @@ class SentinelConfig(Strict):
     @field_validator("services")
     @classmethod
     def _unique(cls, v: list[ServiceConfig]) -> list[ServiceConfig]:
-        names = [s.name for s in v]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"duplicate service names {dupes}")
-        return v
+        return _unique_names(v, "service")
 
     def service(self, name: str) -> ServiceConfig:
         for s in self.services:

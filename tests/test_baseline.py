@@ -12,7 +12,6 @@ from sentinel.baseline import (
     bucket_of,
     fit_profile,
     nanmedian_rows,
-    prepare_series,
     to_ns,
 )
 
@@ -88,15 +87,6 @@ def test_non_finite_values_are_gaps():
     p = fit_profile(x, to_ns(s.index))
     assert np.isfinite(p.location).all() and np.isfinite(p.scale).all()
     assert p.n_history[0] == np.isfinite(x).sum()
-
-
-def test_prepare_series_sorts_dedups_and_drops_non_finite():
-    idx = pd.DatetimeIndex(
-        ["2026-10-05 00:02", "2026-10-05 00:01", "2026-10-05 00:02", "2026-10-05 00:03"]
-    )
-    s = prepare_series(pd.Series([1.0, 2.0, 3.0, np.nan], index=idx))
-    assert list(s.to_numpy()) == [2.0, 3.0]
-    assert str(s.index.tz) == "UTC" and s.index.is_monotonic_increasing
 
 
 def test_level_ratio_follows_recent_growth():

@@ -20,6 +20,7 @@ from sentinel.checks.run import (
     new_run_id,
     parse_check_time,
     read_sidecar,
+    run_and_record,
     run_checks,
     write_sidecar,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "new_run_id",
     "parse_check_time",
     "read_sidecar",
+    "run_and_record",
     "run_checks",
     "write_sidecar",
 ]

@@ -39,8 +39,12 @@ class CheckRun(BaseModel):
     verdicts: list[Verdict] = Field(default_factory=list)
 
 
-def parse_check_time(text: str | datetime, now: datetime | None = None) -> datetime:
-    """`now` or an ISO-8601 time; naive times are rejected rather than guessed."""
+def parse_check_time(
+    text: str | datetime, now: datetime | None = None, *, what: str = "check time"
+) -> datetime:
+    """`now` or an ISO-8601 time; naive times are rejected rather than guessed.
+
+    `what` names the value in errors (e.g. `--fixture-start`)."""
     if isinstance(text, datetime):
         parsed = text
     elif text.strip().lower() == "now":
@@ -50,19 +54,22 @@ def parse_check_time(text: str | datetime, now: datetime | None = None) -> datet
             parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
         except ValueError as exc:
             raise ConfigError(
-                f"check time {text!r} is not ISO-8601 (e.g. 2026-11-02T14:30:00Z) or 'now'"
+                f"{what} {text!r} is not ISO-8601 (e.g. 2026-11-02T14:30:00Z) or 'now'"
             ) from exc
     if parsed.tzinfo is None:
-        raise ConfigError(f"check time {text!r} has no time zone; add Z for UTC")
+        raise ConfigError(f"{what} {text!r} has no time zone; add Z for UTC")
     return parsed.astimezone(UTC)
 
 
-def build_source(kind: str, settings: Settings | None = None) -> MetricSource:
-    """The metric source for a run: bundled fixtures (offline) or a live Prometheus."""
+def build_source(
+    kind: str, settings: Settings | None = None, fixtures_dir: Path | None = None
+) -> MetricSource:
+    """The metric source for a run: fixtures (offline; the bundled ones unless `fixtures_dir`)
+    or a live Prometheus."""
     if kind == "fixtures":
         from sentinel.sources.fixtures import FixtureSource
 
-        return FixtureSource(FIXTURES_DIR)
+        return FixtureSource(fixtures_dir or FIXTURES_DIR)
     if kind == "prometheus":
         from sentinel.sources.prometheus import PrometheusSource
 
@@ -101,6 +108,30 @@ def run_checks(agent: Agent, at: datetime, services: Sequence[str] | None = None
         for svc in selected:
             agent.source.check_covers(svc, at)
     return [agent.check(name, at) for name in names]
+
+
+def run_and_record(
+    agent: Agent,
+    at: datetime,
+    services: Sequence[str] | None,
+    out_dir: Path,
+    run_id: str,
+    strategy: str,
+    config_path: str | Path,
+) -> CheckRun:
+    """Check the selected services at `at` and write the run's `verdicts.json` into `out_dir`."""
+    started = datetime.now(UTC)
+    run = CheckRun(
+        run_id=run_id,
+        started_at=started,
+        check_time=at,
+        source=agent.source.description,
+        strategy=strategy,
+        config_path=str(config_path),
+        verdicts=run_checks(agent, at, services),
+    )
+    write_sidecar(out_dir, run)
+    return run
 
 
 def new_run_id(at: datetime) -> str:

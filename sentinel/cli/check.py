@@ -10,14 +10,12 @@ import typer
 
 from sentinel.checks import (
     SIDECAR_NAME,
-    CheckRun,
     build_agent,
     build_source,
     new_run_id,
     parse_check_time,
     read_sidecar,
-    run_checks,
-    write_sidecar,
+    run_and_record,
 )
 from sentinel.checks.notebook import CHECK_NOTEBOOK, execute_notebook
 from sentinel.checks.reports import check_run_dir, checks_root, prune_reports
@@ -90,20 +88,8 @@ def check(
         typer.echo(f"notebook: {executed}")
     else:
         agent = build_agent(cfg, build_source(source, settings), strategy, settings)
-        started = parse_check_time("now")
-        verdicts = run_checks(agent, when, service)
-        sidecar = write_sidecar(
-            out_dir,
-            CheckRun(
-                run_id=run_id,
-                started_at=started,
-                check_time=when,
-                source=agent.source.description,
-                strategy=strategy,
-                config_path=str(config),
-                verdicts=verdicts,
-            ),
-        )
+        verdicts = run_and_record(agent, when, service, out_dir, run_id, strategy, config).verdicts
+        sidecar = out_dir / SIDECAR_NAME
     for v in verdicts:
         typer.echo(v.one_line())
     typer.echo(f"verdicts: {sidecar}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,25 +19,12 @@ if TYPE_CHECKING:  # imported where used, so `sentinel --help` stays fast
 
 
 def build_check(config: SentinelConfig, source: MetricSource, strategy: str) -> CheckFn:
-    """The one place the loop's pipeline is wired: assessor, gate and judge for a strategy.
-
-    Delegates to `sentinel.checks.build_agent` (detector `build_assessor` if present, the LLM
-    factory's judge for `llm:`/`tiered:` strategies, statistical only otherwise).
-    """
+    """The loop's pipeline for a strategy: `sentinel.checks.build_agent` (the config's detector,
+    plus gate and model judge for `llm:`/`tiered:` strategies) wrapped for the scheduler."""
     from sentinel.checks import build_agent
     from sentinel.scheduler import check_with
 
     return check_with(build_agent(config, source, strategy=strategy))
-
-
-def make_source(kind: str, fixtures_dir: Path | None) -> MetricSource:
-    if kind == "fixtures" and fixtures_dir is not None:
-        from sentinel.sources.fixtures import FixtureSource
-
-        return FixtureSource(fixtures_dir)
-    from sentinel.checks import build_source
-
-    return build_source(kind)
 
 
 def default_fixture_start(config: SentinelConfig, fixtures_dir: Path | None) -> datetime:
@@ -50,18 +37,6 @@ def default_fixture_start(config: SentinelConfig, fixtures_dir: Path | None) -> 
         m = read_manifest(manifest_path(svc.fixture or svc.name, fixtures_dir or FIXTURES_DIR))
         starts.append(m.start + timedelta(days=config.history_days))
     return max(starts)
-
-
-def parse_time(text: str) -> datetime:
-    try:
-        t = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ConfigError(
-            f"--fixture-start {text!r} is not ISO-8601, e.g. 2026-11-03T00:00Z"
-        ) from exc
-    if t.tzinfo is None:
-        raise ConfigError(f"--fixture-start {text!r} has no time zone; add Z for UTC")
-    return t.astimezone(UTC)
 
 
 @app.command()
@@ -102,6 +77,7 @@ def run(
     """Check every service at its own interval until SIGTERM/SIGINT (SIGHUP reloads the config)."""
     import structlog
 
+    from sentinel.checks import build_source, parse_check_time
     from sentinel.notify import AlertBuilder, Notifier
     from sentinel.scheduler import Scheduler, SimulatedClock, WallClock
     from sentinel.store import Store
@@ -112,10 +88,10 @@ def run(
     settings = Settings()
     path = config_path or settings.sentinel_config
     config = load_config(path)
-    metric_source = make_source(source, fixtures_dir)
+    metric_source = build_source(source, settings, fixtures_dir)
     if source == "fixtures":
         start = (
-            parse_time(fixture_start)
+            parse_check_time(fixture_start, what="--fixture-start")
             if fixture_start
             else default_fixture_start(config, fixtures_dir)
         )

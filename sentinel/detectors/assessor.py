@@ -16,7 +16,6 @@ UNKNOWN only if every metric is.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -25,11 +24,12 @@ import numpy as np
 import pandas as pd
 
 from sentinel.agent import Assessment, ServiceData
-from sentinel.baseline import BaselineCache, prepare_series, to_ns
+from sentinel.baseline import BaselineCache, to_ns
 from sentinel.config import DetectionConfig, MetricConfig
 from sentinel.detectors.base import Detector
-from sentinel.detectors.registry import DETECTORS, make_detector
+from sentinel.detectors.registry import DETECTORS, make_detector, make_detector_for
 from sentinel.models import Action, Anomaly, Provenance, Status, Verdict
+from sentinel.sources.base import clean_series
 
 MAX_DEVIATION_PCT = 1e6  # reported when the baseline is 0 and the value is not
 
@@ -95,7 +95,7 @@ class StatisticalAssessor:
         if raw is None:
             return _unknown(name, data.errors.get(name, "not collected"))
         at = pd.Timestamp(data.at)
-        s = prepare_series(raw)
+        s = clean_series(raw)
         s = s[s.index <= at]
         window_start = at - timedelta(minutes=self.detection.window_minutes)
         context_start = at - timedelta(
@@ -111,7 +111,7 @@ class StatisticalAssessor:
         detector = self.cache.get(key, cutoff_ns)
         if detector is None:
             history = s[to_ns(s.index) < cutoff_ns]
-            detector = self._new_detector(metric).fit(history)
+            detector = make_detector_for(self.detector, metric, **self.params).fit(history)
             self.cache.put(key, cutoff_ns, detector)
         assert isinstance(detector, Detector)
         if not detector.ready_[0]:
@@ -126,15 +126,6 @@ class StatisticalAssessor:
         idx = context.index[in_window]
         expected = detector.expected(idx)[0]
         return self._judge(metric, data, values, expected, scores)
-
-    def _new_detector(self, metric: MetricConfig) -> Detector:
-        params = dict(self.params)
-        accepted = inspect.signature(DETECTORS[self.detector]).parameters
-        if "direction" in accepted:
-            params.setdefault("direction", metric.bad_direction)
-        if "seasonality" in accepted:
-            params.setdefault("seasonality", metric.seasonality)
-        return make_detector(self.detector, **params)
 
     def _judge(
         self,

@@ -13,15 +13,23 @@ Non-finite inputs score 0 (a gap is not an anomaly); a series fitted on fewer th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
-from sentinel.baseline import prepare_series, to_ns
+from sentinel.baseline import to_ns
+from sentinel.sources.base import clean_series
 
 Direction = Literal["up", "down", "both"]
 SCORE_LEVELS = {"watch": 0.5, "warning": 0.7, "critical": 0.9}
+
+detector_params = dataclass(kw_only=True, eq=False, repr=False)
+"""Class decorator: a detector's parameters are keyword-only fields with defaults.
+
+The generated __init__ stores them as given (scikit-learn's convention), a subclass adds its
+fields to its base's, and equality and repr stay Detector's (identity; `get_params()`)."""
 
 
 def calibrate(strength: np.ndarray, watch: float, warning: float, critical: float) -> np.ndarray:
@@ -57,7 +65,7 @@ def as_arrays(
     With `clean`, the time axis is sorted and de-duplicated (last sample wins), as a fit needs.
     """
     if isinstance(values, pd.Series) and timestamps is None:
-        s = prepare_series(values) if clean else values
+        s = clean_series(values) if clean else values
         return s.to_numpy(dtype=np.float64)[None, :], to_ns(pd.DatetimeIndex(s.index)), True
     if timestamps is None:
         raise ValueError("timestamps are required unless values is a pandas Series")

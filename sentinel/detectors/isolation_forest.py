@@ -12,8 +12,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.ensemble import IsolationForest
 
-from sentinel.baseline import Seasonality
-from sentinel.detectors.base import Direction, calibrate
+from sentinel.detectors.base import calibrate, detector_params
 from sentinel.detectors.seasonal_mad import SeasonalBaselineDetector
 
 
@@ -30,34 +29,18 @@ def trailing_mean(z: np.ndarray, window: int) -> np.ndarray:
         return (c - c_lag) / (n - n_lag)
 
 
+@detector_params
 class IsolationForestDetector(SeasonalBaselineDetector):
     """IsolationForest on (z, trailing mean of z, diff of z)."""
 
     name = "isolation_forest"
 
-    def __init__(
-        self,
-        direction: Direction = "both",
-        seasonality: Seasonality = "hour_of_week",
-        window: int = 5,
-        clip: float = 20.0,
-        n_estimators: int = 50,
-        max_train: int = 5_000,
-        calibration_quantile: float = 0.999,
-        random_state: int = 0,
-        min_bucket_samples: int = 20,
-        min_history: int = 30,
-        min_rel_scale: float = 0.02,
-        level_hours: float = 24.0,
-    ) -> None:
-        self.direction = direction
-        self.window, self.clip = window, clip
-        self.n_estimators, self.max_train = n_estimators, max_train
-        self.calibration_quantile = calibration_quantile
-        self.random_state = random_state
-        self._init_baseline(
-            seasonality, min_bucket_samples, min_history, min_rel_scale, level_hours
-        )
+    window: int = 5
+    clip: float = 20.0
+    n_estimators: int = 50
+    max_train: int = 5_000
+    calibration_quantile: float = 0.999
+    random_state: int = 0
 
     def _features(self, x: np.ndarray, ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         z = np.clip(self._residuals(x, ns), -self.clip, self.clip)

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sentinel.baseline import Seasonality
-from sentinel.detectors.base import Direction, calibrate
+from sentinel.detectors.base import calibrate, detector_params
 from sentinel.detectors.seasonal_mad import SeasonalBaselineDetector
 
 
@@ -23,31 +22,17 @@ def cusum(d: np.ndarray) -> np.ndarray:
     return c - np.minimum(np.minimum.accumulate(c, axis=-1), 0.0)
 
 
+@detector_params
 class LevelShiftDetector(SeasonalBaselineDetector):
     """CUSUM of residuals beyond `drift` sigma; the sum (in sigma-points) is the strength."""
 
     name = "level_shift"
 
-    def __init__(
-        self,
-        direction: Direction = "both",
-        seasonality: Seasonality = "hour_of_week",
-        drift: float = 2.0,
-        clip: float = 5.0,
-        h_watch: float = 25.0,
-        h_warning: float = 60.0,
-        h_critical: float = 150.0,
-        min_bucket_samples: int = 20,
-        min_history: int = 30,
-        min_rel_scale: float = 0.02,
-        level_hours: float = 24.0,
-    ) -> None:
-        self.direction = direction
-        self.drift, self.clip = drift, clip
-        self.h_watch, self.h_warning, self.h_critical = h_watch, h_warning, h_critical
-        self._init_baseline(
-            seasonality, min_bucket_samples, min_history, min_rel_scale, level_hours
-        )
+    drift: float = 2.0
+    clip: float = 5.0
+    h_watch: float = 25.0
+    h_warning: float = 60.0
+    h_critical: float = 150.0
 
     def _strength(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:
         z = self._residuals(x, ns)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
+from sentinel.config import MetricConfig
 from sentinel.detectors.base import Detector
 from sentinel.detectors.ensemble import EnsembleDetector
 from sentinel.detectors.isolation_forest import IsolationForestDetector
@@ -36,3 +38,14 @@ def make_detector(name: str, **params: Any) -> Detector:
         return cls(**params)
     except TypeError as exc:
         raise ConfigError(f"detector {name!r}: bad parameters {sorted(params)}: {exc}") from exc
+
+
+def make_detector_for(name: str, metric: MetricConfig, **params: Any) -> Detector:
+    """A new detector set up for one metric as the assessor runs it: the metric's bad direction
+    and seasonality, unless `params` say otherwise (for detectors that take them)."""
+    accepted = inspect.signature(DETECTORS[name]).parameters if name in DETECTORS else {}
+    if "direction" in accepted:
+        params.setdefault("direction", metric.bad_direction)
+    if "seasonality" in accepted:
+        params.setdefault("seasonality", metric.seasonality)
+    return make_detector(name, **params)

@@ -10,25 +10,19 @@ from __future__ import annotations
 import numpy as np
 
 from sentinel.baseline import BaselineParams, Seasonality, SeasonalProfile, fit_profile
-from sentinel.detectors.base import Detector, Direction, calibrate, orient
+from sentinel.detectors.base import Detector, Direction, calibrate, detector_params, orient
 
 
+@detector_params
 class SeasonalBaselineDetector(Detector):
-    """Shared fit for detectors that work on seasonal robust residuals."""
+    """Shared parameters and fit for detectors that work on seasonal robust residuals."""
 
-    def _init_baseline(
-        self,
-        seasonality: Seasonality,
-        min_bucket_samples: int,
-        min_history: int,
-        min_rel_scale: float,
-        level_hours: float,
-    ) -> None:
-        self.seasonality = seasonality
-        self.min_bucket_samples = min_bucket_samples
-        self.min_history = min_history
-        self.min_rel_scale = min_rel_scale
-        self.level_hours = level_hours
+    direction: Direction = "both"
+    seasonality: Seasonality = "hour_of_week"
+    min_bucket_samples: int = 20
+    min_history: int = 30
+    min_rel_scale: float = 0.02
+    level_hours: float = 24.0
 
     def _baseline_params(self) -> BaselineParams:
         return BaselineParams(
@@ -49,28 +43,15 @@ class SeasonalBaselineDetector(Detector):
         return self.profile_.expected(ns)[0]
 
 
+@detector_params
 class SeasonalMADDetector(SeasonalBaselineDetector):
     """Robust seasonal residual |z| mapped to a score; one-sided per `direction`."""
 
     name = "seasonal_mad"
 
-    def __init__(
-        self,
-        direction: Direction = "both",
-        seasonality: Seasonality = "hour_of_week",
-        z_watch: float = 5.0,
-        z_warning: float = 8.0,
-        z_critical: float = 15.0,
-        min_bucket_samples: int = 20,
-        min_history: int = 30,
-        min_rel_scale: float = 0.02,
-        level_hours: float = 24.0,
-    ) -> None:
-        self.direction = direction
-        self.z_watch, self.z_warning, self.z_critical = z_watch, z_warning, z_critical
-        self._init_baseline(
-            seasonality, min_bucket_samples, min_history, min_rel_scale, level_hours
-        )
+    z_watch: float = 5.0
+    z_warning: float = 8.0
+    z_critical: float = 15.0
 
     def _score(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:
         z = self._residuals(x, ns)

@@ -8,27 +8,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from sentinel.detectors.base import Detector, Direction, calibrate, orient
+from sentinel.detectors.base import Detector, Direction, calibrate, detector_params, orient
 
 
+@detector_params
 class ZScoreDetector(Detector):
     """|x - mean| / std over the whole history; std = 0 is floored at `eps * max(1, |mean|)`."""
 
     name = "zscore"
 
-    def __init__(
-        self,
-        direction: Direction = "both",
-        z_watch: float = 3.0,
-        z_warning: float = 4.0,
-        z_critical: float = 6.0,
-        min_history: int = 30,
-        eps: float = 1e-9,
-    ) -> None:
-        self.direction = direction
-        self.z_watch, self.z_warning, self.z_critical = z_watch, z_warning, z_critical
-        self.min_history = min_history
-        self.eps = eps
+    direction: Direction = "both"
+    z_watch: float = 3.0
+    z_warning: float = 4.0
+    z_critical: float = 6.0
+    min_history: int = 30
+    eps: float = 1e-9
 
     def _fit(self, x: np.ndarray, ns: np.ndarray) -> None:
         finite = np.where(np.isfinite(x), x, np.nan)

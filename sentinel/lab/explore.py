@@ -8,7 +8,6 @@ see what a setting does, and the eval measures the real thing).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -17,8 +16,7 @@ import pandas as pd
 
 from sentinel.baseline import to_ns
 from sentinel.config import MetricConfig, ServiceConfig
-from sentinel.detectors.base import Detector
-from sentinel.detectors.registry import DETECTORS, make_detector
+from sentinel.detectors.registry import DETECTORS, make_detector_for
 from sentinel.models import LabelledWindow
 from sentinel.sources.base import MetricSource
 
@@ -32,16 +30,6 @@ def metric_series(
 ) -> dict[str, pd.Series]:
     """Each metric of a service as the check sees it (counters already as rates)."""
     return {m.name: source.range(service, m, start, end, step_seconds) for m in service.metrics}
-
-
-def new_detector(name: str, metric: MetricConfig, **params: object) -> Detector:
-    """A detector set up for a metric the way the assessor does: its bad direction and season."""
-    accepted = inspect.signature(DETECTORS[name]).parameters if name in DETECTORS else {}
-    if "direction" in accepted:
-        params.setdefault("direction", metric.bad_direction)
-    if "seasonality" in accepted:
-        params.setdefault("seasonality", metric.seasonality)
-    return make_detector(name, **params)
 
 
 def split_history(series: pd.Series, window_start: datetime) -> tuple[pd.Series, pd.Series]:
@@ -59,7 +47,7 @@ def baseline_band(
     point outside the band is (at least) a watch-strength point.
     """
     history, window = split_history(series, window_start)
-    det = new_detector("seasonal_mad", metric).fit(history)
+    det = make_detector_for("seasonal_mad", metric).fit(history)
     z = det.z_watch if z is None else z
     expected, scale = det.profile_.expected(to_ns(window.index))
     lower = expected[0] - z * scale[0]
@@ -86,7 +74,7 @@ def detector_scores(
     history, window = split_history(series, window_start)
     out = {}
     for name in detectors:
-        det = new_detector(name, metric).fit(history)
+        det = make_detector_for(name, metric).fit(history)
         out[name] = det.score_samples(window)
     return pd.DataFrame(out, index=window.index)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+import numpy as np
 import pandas as pd
 
 from sentinel.config import MetricConfig, ServiceConfig
@@ -42,14 +43,28 @@ def empty_series(name: str) -> pd.Series:
     return pd.Series([], index=index, dtype="float64", name=name)
 
 
-def clean_series(series: pd.Series, name: str) -> pd.Series:
-    """Enforce the protocol's guarantees on any series: UTC index, sorted, unique, finite floats."""
+def clean_series(series: pd.Series, name: str | None = None) -> pd.Series:
+    """Enforce the protocol's guarantees on any series: UTC index, sorted, unique (last sample
+    wins), finite floats.
+
+    With `name` the result is also shaped as `range` returns it (series named `name`, index
+    named `timestamp`, the canonical empty series for no data). Input that already meets the
+    guarantees is not copied: the detectors call this on every metric of every check.
+    """
     if series.empty:
-        return empty_series(name)
-    s = pd.to_numeric(series, errors="coerce").astype("float64")
-    index = pd.DatetimeIndex(s.index)
-    index = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
-    s.index = index.rename("timestamp")
-    s = s[~s.index.duplicated(keep="last")].sort_index()
-    s = s[s.notna() & ~s.isin([float("inf"), float("-inf")])]
-    return s.rename(name)
+        return series.astype("float64") if name is None else empty_series(name)
+    index = series.index
+    if not (
+        isinstance(index, pd.DatetimeIndex)
+        and str(index.tz) == "UTC"
+        and series.dtype == np.float64
+        and index.is_monotonic_increasing
+        and index.is_unique
+        and np.isfinite(series.to_numpy()).all()
+    ):
+        s = pd.to_numeric(series, errors="coerce").astype("float64")
+        index = pd.DatetimeIndex(s.index)
+        s.index = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
+        s = s[~s.index.duplicated(keep="last")].sort_index()
+        series = s[np.isfinite(s.to_numpy())]
+    return series if name is None else series.rename_axis("timestamp").rename(name)
