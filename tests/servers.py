@@ -88,6 +88,32 @@ def backfill_openmetrics(openmetrics_file: Path, tsdb_dir: Path) -> None:
         raise RuntimeError(f"promtool backfill failed: {result.stderr.strip()[-2000:]}")
 
 
+@contextmanager
+def running_server(name: str, argv: list[str], workdir: Path, port: int) -> Iterator[str]:
+    """Start `argv`, wait for `/-/ready` on `port`, yield its URL, always stop it on exit.
+
+    Output goes to `workdir/<name>.log`, whose tail is shown if the server never gets ready.
+    """
+    log_path = workdir / f"{name}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            try:
+                wait_ready(f"{url}/-/ready", process)
+            except RuntimeError as exc:
+                tail = log_path.read_text()[-2000:]
+                raise RuntimeError(f"{name} did not start: {exc}\n{tail}") from exc
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
 @dataclass(frozen=True)
 class RunningPrometheus:
     url: str
@@ -110,35 +136,16 @@ def prometheus_server(
     config = workdir / "prometheus.yml"
     config.write_text("global:\n  scrape_interval: 15s\nscrape_configs: []\n")
     port = free_port()
-    log = (workdir / "prometheus.log").open("w")
-    process = subprocess.Popen(
-        [
-            binary,
-            f"--config.file={config}",
-            f"--storage.tsdb.path={tsdb}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--storage.tsdb.retention.time=10y",
-            *(extra_args or []),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        try:
-            wait_ready(f"{url}/-/ready", process)
-        except RuntimeError as exc:
-            tail = (workdir / "prometheus.log").read_text()[-2000:]
-            raise RuntimeError(f"prometheus did not start: {exc}\n{tail}") from exc
+    argv = [
+        binary,
+        f"--config.file={config}",
+        f"--storage.tsdb.path={tsdb}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--storage.tsdb.retention.time=10y",
+        *(extra_args or []),
+    ]
+    with running_server("prometheus", argv, workdir, port) as url:
         yield RunningPrometheus(url=url, tsdb_dir=tsdb)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
 
 
 @dataclass(frozen=True)
@@ -169,31 +176,12 @@ def alertmanager_server(workdir: Path, webhook_url: str) -> Iterator[RunningAler
         "        send_resolved: true\n"
     )
     port = free_port()
-    log = (workdir / "alertmanager.log").open("w")
-    process = subprocess.Popen(
-        [
-            binary,
-            f"--config.file={config}",
-            f"--storage.path={workdir / 'am-data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--cluster.listen-address=",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        try:
-            wait_ready(f"{url}/-/ready", process)
-        except RuntimeError as exc:
-            tail = (workdir / "alertmanager.log").read_text()[-2000:]
-            raise RuntimeError(f"alertmanager did not start: {exc}\n{tail}") from exc
+    argv = [
+        binary,
+        f"--config.file={config}",
+        f"--storage.path={workdir / 'am-data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--cluster.listen-address=",
+    ]
+    with running_server("alertmanager", argv, workdir, port) as url:
         yield RunningAlertmanager(url=url, workdir=workdir)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
