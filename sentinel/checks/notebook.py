@@ -6,6 +6,7 @@ that raises still leaves the executed notebook, error included, for the audit tr
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -42,22 +43,31 @@ def execute_notebook(
 ) -> Path:
     """Run `notebook` into `output` with `parameters`; raise NotebookFailed if a cell fails."""
     import papermill as pm
+    from jupyter_client.manager import KernelManager
 
     ensure_kernel(kernel)
     output.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        pm.execute_notebook(
-            str(notebook),
-            str(output),
-            parameters=parameters,
-            kernel_name=kernel,
-            cwd=str(PROJECT_ROOT),
-            execution_timeout=cell_timeout_s,
-            progress_bar=False,
-        )
-    except pm.PapermillExecutionError as exc:
-        raise NotebookFailed(
-            f"{notebook.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
-            f"(executed notebook kept at {output})"
-        ) from exc
+    # The kernel talks over unix sockets in a private temporary folder rather than plain TCP on
+    # localhost: nothing else on the host can reach it, and ipykernel has nothing to warn about.
+    with tempfile.TemporaryDirectory(prefix="sentinel-kernel-") as sockets:
+        km = KernelManager(kernel_name=kernel, transport="ipc", ip=str(Path(sockets) / "k"))
+        try:
+            pm.execute_notebook(
+                str(notebook),
+                str(output),
+                parameters=parameters,
+                kernel_name=kernel,
+                cwd=str(PROJECT_ROOT),
+                execution_timeout=cell_timeout_s,
+                progress_bar=False,
+                km=km,
+            )
+        except pm.PapermillExecutionError as exc:
+            raise NotebookFailed(
+                f"{notebook.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
+                f"(executed notebook kept at {output})"
+            ) from exc
+        finally:
+            if km.has_kernel:  # a kernel we passed in is ours to stop
+                km.shutdown_kernel(now=True)
     return output
