@@ -1,7 +1,9 @@
 """A scripted Messages-API server on 127.0.0.1 for testing the real Anthropic SDK over HTTP.
 
-Speaks POST /v1/messages (Anthropic API) and POST /model/{id}/invoke (Bedrock). Each test queues
-responses; every request (path, headers, JSON body) is kept so tests can assert what the SDK
+Speaks POST /v1/messages (Anthropic API), POST /model/{id}/invoke (Bedrock) and Message Batches
+(POST /v1/messages/batches, GET /v1/messages/batches/{id}, GET .../{id}/results as JSONL; each
+item answered by `batch_script(custom_id, params)`, a batch ends on its second status poll).
+Each test queues responses; every request (path, headers, JSON body) is kept so tests can assert what the SDK
 sent and how many times it retried. Responses are scripted test data, never model output.
 """
 
@@ -11,6 +13,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -66,6 +69,23 @@ def message_body(
     }
 
 
+def batch_succeeded(text: str, **usage: Any) -> dict[str, Any]:
+    """A batch item's `succeeded` result carrying a message (usage tier "batch")."""
+    message = message_body(text, **usage)
+    message["usage"]["service_tier"] = "batch"
+    return {"type": "succeeded", "message": message}
+
+
+def batch_errored(kind: str = "invalid_request_error", message: str = "scripted") -> dict:
+    return {
+        "type": "errored",
+        "error": {"type": "error", "error": {"type": kind, "message": message}},
+    }
+
+
+BATCH_EXPIRED: dict[str, Any] = {"type": "expired"}
+
+
 def error_body(status: int, kind: str, message: str) -> Scripted:
     """An API error (e.g. 429 rate_limit_error, 529 overloaded_error) that asks for no wait."""
     return Scripted(
@@ -81,6 +101,8 @@ class ScriptedServer:
     def __init__(self) -> None:
         self.queue: deque[Scripted] = deque()
         self.requests: list[SeenRequest] = []
+        self.batch_script: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
+        self.batches: dict[str, dict[str, Any]] = {}  # id -> {"requests", "polls", "results"}
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -116,6 +138,51 @@ class ScriptedServer:
                 )
             return self.queue.popleft()
 
+    def _batch_object(self, batch_id: str, ended: bool) -> dict[str, Any]:
+        batch = self.batches[batch_id]
+        counts = {k: 0 for k in ("processing", "succeeded", "errored", "canceled", "expired")}
+        if ended:
+            for r in batch["results"]:
+                counts[r["result"]["type"]] += 1
+        else:
+            counts["processing"] = len(batch["requests"])
+        return {
+            "id": batch_id,
+            "type": "message_batch",
+            "processing_status": "ended" if ended else "in_progress",
+            "request_counts": counts,
+            "created_at": "2026-11-24T10:00:00Z",
+            "expires_at": "2026-11-25T10:00:00Z",
+            "ended_at": "2026-11-24T10:05:00Z" if ended else None,
+            "results_url": f"{self.url}/v1/messages/batches/{batch_id}/results" if ended else None,
+        }
+
+    def _batches(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        """Message Batches: create, retrieve (ends on the second poll), results (JSONL text)."""
+        parts = path.strip("/").split("/")[3:]  # after v1/messages/batches
+        with self._lock:
+            if method == "POST" and not parts:
+                batch_id = f"msgbatch_{len(self.batches) + 1:03d}"
+                script = self.batch_script or (lambda cid, params: BATCH_EXPIRED)
+                results = [
+                    {"custom_id": r["custom_id"], "result": script(r["custom_id"], r["params"])}
+                    for r in body["requests"]
+                ]
+                self.batches[batch_id] = {
+                    "requests": body["requests"],
+                    "polls": 0,
+                    "results": results,
+                }
+                return 200, self._batch_object(batch_id, ended=False)
+            if parts and parts[0] in self.batches:
+                batch = self.batches[parts[0]]
+                if len(parts) == 1:
+                    batch["polls"] += 1
+                    return 200, self._batch_object(parts[0], ended=batch["polls"] >= 2)
+                if parts[1:] == ["results"]:
+                    return 200, "".join(json.dumps(r) + "\n" for r in reversed(batch["results"]))
+        return 404, {"type": "error", "error": {"type": "not_found_error", "message": path}}
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
@@ -125,10 +192,30 @@ class ScriptedServer:
             def log_message(self, *args: object) -> None:  # quiet
                 pass
 
+            def _reply(self, status: int, body: Any) -> None:
+                text = body if isinstance(body, str) else json.dumps(body)
+                payload = text.encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_GET(self) -> None:
+                path = self.path.split("?")[0]
+                with server._lock:
+                    server.requests.append(SeenRequest(path, dict(self.headers), {}))
+                self._reply(*server._batches("GET", path, {}))
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b"{}"
                 seen = SeenRequest(self.path, dict(self.headers), json.loads(raw or b"{}"))
+                if self.path.split("?")[0].startswith("/v1/messages/batches"):
+                    with server._lock:
+                        server.requests.append(seen)
+                    self._reply(*server._batches("POST", self.path.split("?")[0], seen.body))
+                    return
                 ok_path = self.path.startswith("/v1/messages") or (
                     self.path.startswith("/model/") and self.path.endswith("/invoke")
                 )

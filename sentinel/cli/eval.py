@@ -66,10 +66,16 @@ def run(
     batch: Annotated[
         bool,
         typer.Option(
-            help="(design) Message Batches at 50% off: applied to projected costs only; "
-            "live calls are still sent one by one (batch submission is not implemented yet)"
+            help="live/record runs send the model calls as Message Batches (50% off, results "
+            "within 24 h; Anthropic API only); projections are priced at the batch rate"
         ),
     ] = False,
+    batch_poll: Annotated[
+        float, typer.Option(min=0.0, help="seconds between batch status polls")
+    ] = 30.0,
+    batch_timeout: Annotated[
+        str, typer.Option(help="stop waiting for a batch after this long (e.g. 2h)")
+    ] = "24h",
     jobs: Annotated[
         int, typer.Option(min=1, help="strategies replayed in parallel processes")
     ] = min(4, os.cpu_count() or 1),
@@ -114,6 +120,8 @@ def run(
         grace=grace,
         mode=mode,
         batch=batch,
+        batch_poll_s=batch_poll,
+        batch_timeout=batch_timeout,
         n_boot=bootstrap,
         seed=seed,
         config=str(config) if config else None,

@@ -28,6 +28,7 @@ from sentinel.config import (
 )
 from sentinel.errors import ConfigError, SentinelError
 from sentinel.evaluation import costs
+from sentinel.evaluation.batch import replay_batched
 from sentinel.evaluation.cases import DEFAULT_SUITE, Suite, load_suite
 from sentinel.evaluation.replay import (
     CheckRecord,
@@ -47,6 +48,7 @@ from sentinel.evaluation.strategies import (
     detector_names,
     parse_strategy,
 )
+from sentinel.llm.batch import BATCH_ONLY_ANTHROPIC
 from sentinel.sources.fixtures import FixtureSource
 
 DEFAULT_REPLAYS = PROJECT_ROOT / "evals" / "replays"
@@ -64,6 +66,8 @@ class RunOptions:
     grace: str = "30m"
     mode: str = "auto"
     batch: bool = False
+    batch_poll_s: float = 30.0
+    batch_timeout: str = "24h"
     n_boot: int = 1000
     seed: int = 0
     config: str | None = None
@@ -168,6 +172,11 @@ def run_eval(
     config = load_config(opts.config)
     suite = load_suite(Path(opts.suite), config, Path(opts.fixtures_dir))
     grace = timedelta(seconds=parse_duration_seconds(opts.grace))
+    if opts.batch:
+        try:
+            parse_duration_seconds(opts.batch_timeout)
+        except ValueError as exc:
+            raise ConfigError(f"--batch-timeout: {exc}") from exc
     schedule = plan(suite, timedelta(seconds=parse_duration_seconds(opts.cadence)))
     service_configs(config, suite)  # one fixture per service, checked before any replay
     replay_dir = Path(opts.replay_dir)
@@ -183,6 +192,8 @@ def run_eval(
                 )
     for spec in resolve_strategies(opts):
         mode = decide_mode(spec, settings, repeat_dir(replay_dir, 0), opts.mode)
+        if opts.batch and mode in ("live", "record") and config.llm.backend != "anthropic":
+            raise ConfigError(BATCH_ONLY_ANTHROPIC)
         srun = StrategyRun(spec, mode)
         run.strategies.append(srun)
         if mode == "not-run":
@@ -237,7 +248,20 @@ def _job(args: JobArgs, progress: bool = False) -> str | None:
         source = FixtureSource(Path(opts.fixtures_dir))
         step = min(suite.fixtures[c.manifest.fixture].step_seconds for c in suite.cases)
         agent, assessor, gate = build_agent(spec, config, source, settings, replay_dir, mode, step)
-        replay(agent, services, schedule, stream, (assessor, gate), spec.name, progress)
+        if opts.batch and mode in ("live", "record"):
+            replay_batched(
+                agent,
+                services,
+                schedule,
+                stream,
+                (assessor, gate),
+                spec.name,
+                progress,
+                poll_s=opts.batch_poll_s,
+                timeout_s=parse_duration_seconds(opts.batch_timeout),
+            )
+        else:
+            replay(agent, services, schedule, stream, (assessor, gate), spec.name, progress)
     except SentinelError as exc:
         return str(exc)
     return None

@@ -216,22 +216,27 @@ class SDKBackend(Backend):
             return model.bedrock_id
         return model.api_id
 
-    def send(self, request: ModelRequest) -> ModelReply:
-        model_id = self.model_id(request.model)
+    def params(self, request: ModelRequest) -> dict[str, Any]:
+        """The `messages.create` arguments for a request; a Message Batch sends the same ones."""
         output_config: dict[str, Any] = {
             "format": {"type": "json_schema", "schema": request.schema}
         }
         if request.model.effort:
             output_config["effort"] = request.model.effort
+        return {
+            "model": self.model_id(request.model),
+            "max_tokens": request.max_tokens,
+            "system": request.system(),
+            "messages": request.messages(),
+            "output_config": output_config,
+        }
+
+    def send(self, request: ModelRequest) -> ModelReply:
+        params = self.params(request)
+        model_id = params["model"]
         started = time.perf_counter()
         try:
-            message = self.client.messages.create(
-                model=model_id,
-                max_tokens=request.max_tokens,
-                system=request.system(),  # type: ignore[arg-type]
-                messages=request.messages(),  # type: ignore[arg-type]
-                output_config=output_config,  # type: ignore[arg-type]
-            )
+            message = self.client.messages.create(**params)
         except anthropic.APITimeoutError as exc:
             raise LLMError(f"{self.name} {model_id}: timed out after the SDK's retries") from exc
         except anthropic.APIStatusError as exc:
@@ -243,16 +248,20 @@ class SDKBackend(Backend):
             raise LLMError(f"{self.name} {model_id}: cannot connect: {_short(str(exc))}") from exc
         except anthropic.AnthropicError as exc:
             raise LLMError(f"{self.name} {model_id}: {_short(str(exc))}") from exc
-        latency = time.perf_counter() - started
-        text = "".join(b.text for b in message.content if b.type == "text")
-        return ModelReply(
-            text=text,
-            stop_reason=message.stop_reason,
-            usage=usage_from_sdk(message.usage, latency),
-            response_source="live",
-            model_id=model_id,
-            raw=message.model_dump(mode="json"),
-        )
+        return reply_from_message(message, model_id, time.perf_counter() - started)
+
+
+def reply_from_message(message: Any, model_id: str, latency_s: float) -> ModelReply:
+    """A ModelReply from an SDK Message (a direct call's or a batch result's)."""
+    text = "".join(b.text for b in message.content if b.type == "text")
+    return ModelReply(
+        text=text,
+        stop_reason=message.stop_reason,
+        usage=usage_from_sdk(message.usage, latency_s),
+        response_source="live",
+        model_id=model_id,
+        raw=message.model_dump(mode="json"),
+    )
 
 
 def _short(text: str, limit: int = 200) -> str:

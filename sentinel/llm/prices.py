@@ -18,6 +18,7 @@ from sentinel.models import Strict, Usage
 
 PRICES_FILE = Path(__file__).with_name("prices.yaml")
 MTOK = 1_000_000
+BATCH_FACTOR = 0.5  # Message Batches bill every token kind at half price
 
 
 class Rates(Strict):
@@ -57,21 +58,27 @@ class ModelInfo(Rates):
                 chosen = tier
         return chosen
 
-    def cost_usd(self, usage: Usage) -> float:
-        """Cost of one call from every usage field (cache writes split by TTL, tiers applied)."""
+    def cost_usd(self, usage: Usage, batch: bool = False) -> float:
+        """Cost of one call from every usage field (cache writes split by TTL, tiers applied);
+        half price when it ran in a Message Batch (`batch`, or usage.service_tier "batch")."""
         prompt = (
             usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens
         )
         r = self.rates_for(prompt)
         write_1h = min(usage.cache_creation_1h_input_tokens, usage.cache_creation_input_tokens)
         write_5m = usage.cache_creation_input_tokens - write_1h
+        factor = BATCH_FACTOR if batch or usage.service_tier == "batch" else 1.0
         return (
-            usage.input_tokens * r.input
-            + usage.output_tokens * r.output
-            + write_5m * r.cache_write_5m
-            + write_1h * r.cache_write_1h
-            + usage.cache_read_input_tokens * r.cache_read
-        ) / MTOK
+            factor
+            * (
+                usage.input_tokens * r.input
+                + usage.output_tokens * r.output
+                + write_5m * r.cache_write_5m
+                + write_1h * r.cache_write_1h
+                + usage.cache_read_input_tokens * r.cache_read
+            )
+            / MTOK
+        )
 
 
 class PriceTable(Strict):
