@@ -44,7 +44,7 @@ def test_success_maps_answer_usage_cost_and_provenance(server):
     prov = verdict.provenance
     assert (prov.path, prov.response_source, prov.model, prov.backend, prov.prompt_version) == (
         "llm:claude-haiku-5-5",
-        "live",
+        "scripted",  # a local server answered: scripted test data, never labelled a model's
         "claude-haiku-5-5",
         "anthropic",
         "v2",
@@ -262,3 +262,11 @@ def test_price_table_tier_applies_to_every_token_of_long_prompts():
     )
     assert short == pytest.approx((100_000 * 0.10 + 1000 * 0.50) / 1e6)
     assert long == pytest.approx((90_000 * 0.50 + 20_000 * 0.05 + 1000 * 2.50) / 1e6)
+
+
+def test_only_remote_endpoints_count_as_live_models():
+    from sentinel.llm.backends import is_local_endpoint
+
+    assert is_local_endpoint("http://127.0.0.1:8080")
+    assert is_local_endpoint("http://localhost:1234/v1")
+    assert not is_local_endpoint("https://api.anthropic.com")

@@ -31,8 +31,8 @@ def test_record_then_replay_offline(tmp_path):
 
     files = list(replay_dir.glob("claude-haiku-5-5/*.json"))
     assert len(files) == 1
-    assert live.provenance.response_source == "live"
-    # recorded from a local scripted server: labelled scripted, never passed off as a model's
+    # a local scripted server answered, live and replayed alike: never passed off as a model's
+    assert live.provenance.response_source == "scripted"
     assert again.provenance.response_source == "scripted"
 
     # No server, no key: replay-only mode answers from the recording.

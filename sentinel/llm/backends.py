@@ -13,6 +13,7 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import anthropic
 from pydantic import ValidationError
@@ -248,17 +249,26 @@ class SDKBackend(Backend):
             raise LLMError(f"{self.name} {model_id}: cannot connect: {_short(str(exc))}") from exc
         except anthropic.AnthropicError as exc:
             raise LLMError(f"{self.name} {model_id}: {_short(str(exc))}") from exc
-        return reply_from_message(message, model_id, time.perf_counter() - started)
+        source: ResponseSource = "scripted" if is_local_endpoint(self.endpoint) else "live"
+        return reply_from_message(message, model_id, time.perf_counter() - started, source)
 
 
-def reply_from_message(message: Any, model_id: str, latency_s: float) -> ModelReply:
+def is_local_endpoint(endpoint: str) -> bool:
+    """A server on this machine is a test double: its answers are scripted, never a model's."""
+    host = urlsplit(endpoint).hostname or ""
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
+def reply_from_message(
+    message: Any, model_id: str, latency_s: float, source: ResponseSource = "live"
+) -> ModelReply:
     """A ModelReply from an SDK Message (a direct call's or a batch result's)."""
     text = "".join(b.text for b in message.content if b.type == "text")
     return ModelReply(
         text=text,
         stop_reason=message.stop_reason,
         usage=usage_from_sdk(message.usage, latency_s),
-        response_source="live",
+        response_source=source,
         model_id=model_id,
         raw=message.model_dump(mode="json"),
     )

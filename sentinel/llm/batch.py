@@ -27,9 +27,9 @@ from sentinel.llm.backends import (
     ModelRequest,
     SDKBackend,
     _short,
+    is_local_endpoint,
     reply_from_message,
 )
-from sentinel.llm.replay import _is_local
 from sentinel.models import ResponseSource
 
 MAX_REQUESTS = 100_000
@@ -184,7 +184,7 @@ class BatchAnswers(Backend):
         self.name = live.name
         self.endpoint = live.endpoint
         # A local test server's answers are scripted test data, never a model's.
-        self.source: ResponseSource = "scripted" if _is_local(self.endpoint) else "live"
+        self.source: ResponseSource = "scripted" if is_local_endpoint(self.endpoint) else "live"
 
     def send(self, request: ModelRequest) -> ModelReply:
         got = self.results.get(request.key())

@@ -15,10 +15,9 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from sentinel.errors import SentinelError
-from sentinel.llm.backends import Backend, ModelReply, ModelRequest
+from sentinel.llm.backends import Backend, ModelReply, ModelRequest, is_local_endpoint
 from sentinel.models import Usage
 
 ReplayMode = Literal["replay", "record"]
@@ -92,12 +91,6 @@ def save_reply(path: Path, request: ModelRequest, reply: ModelReply, endpoint: s
     tmp.replace(path)
 
 
-def _is_local(endpoint: str) -> bool:
-    """Recordings made against a local test server hold scripted answers, not a model's."""
-    host = urlsplit(endpoint).hostname or ""
-    return host in ("127.0.0.1", "localhost", "::1")
-
-
 def load_reply(path: Path) -> ModelReply:
     """A recorded reply, labelled "replay" (or "scripted" if recorded from a local server)."""
     try:
@@ -107,7 +100,9 @@ def load_reply(path: Path) -> ModelReply:
             text=resp["text"],
             stop_reason=resp["stop_reason"],
             usage=Usage.model_validate(resp["usage"]),
-            response_source="scripted" if _is_local(record.get("endpoint", "")) else "replay",
+            response_source="scripted"
+            if is_local_endpoint(record.get("endpoint", ""))
+            else "replay",
             model_id=record["model_id"],
             raw=resp.get("raw", {}),
         )
