@@ -1,8 +1,26 @@
 """Per-metric seasonal robust baselines, fitted only on history strictly before the check.
 
 A baseline says what a metric *should* read at a given time: a seasonal profile of robust
-location (median) and scale (MAD x 1.4826) per season bucket, times a recent level ratio so a
-slow trend (traffic growth) does not read as an anomaly.
+location (median) and scale (MAD x 1.4826) per season bucket, corrected by the recent level
+(`trend`) so a slow trend (traffic growth) or a level change that has persisted does not keep
+reading as an anomaly.
+
+Trend correction (`BaselineParams.trend`), estimated on the last `level_hours` of history:
+- `multiplicative`: expected value and scale times `median(recent x) / median(expected)`, clipped
+  to [1/max_level_ratio, max_level_ratio]. Right for traffic-like series whose daily swing grows
+  with their level (10 % more users -> 10 % more at every hour);
+- `additive`: expected value plus `median(recent x - expected)`, scale unchanged. Right for a
+  step that adds a constant (a deploy that adds 25 ms to every request), where scaling a strong
+  daily cycle by the level ratio would inflate its swing and leave residuals of +-(ratio-1) x
+  amplitude at every peak and trough, i.e. a day of alarms;
+- `auto` (seasonal_mad's default): per series, whichever of the two leaves the smaller median
+  absolute residual over that recent window; additive must win by `additive_margin` so that
+  without a clear level change (both corrections ~identity) the multiplicative behaviour stands.
+  A near-zero series, whose ratio is undefined and falls back to 1, is thereby corrected
+  additively when that fits.
+Both estimators are medians over `level_hours`, so a persisting step is absorbed only once it
+covers about half of that window (~12 h with the default 24 h): a step after a deploy is flagged
+for hours first, then becomes the new normal instead of alarming for days.
 
 Fallbacks, in order, so every input gives a defined answer:
 - a bucket with fewer than `min_bucket_samples` samples (short history, scrape gaps) takes the
@@ -23,13 +41,14 @@ walk-forward eval that checks every few minutes does not recompute 30 days each 
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 Seasonality = Literal["hour_of_week", "hour_of_day", "none"]
+Trend = Literal["multiplicative", "additive", "auto"]
 
 NS_PER_HOUR = 3_600_000_000_000
 BUCKETS = {"hour_of_week": 168, "hour_of_day": 24, "none": 1}
@@ -133,7 +152,9 @@ def _sorted_bucket_median(v: np.ndarray, b: np.ndarray, count: np.ndarray) -> np
 class SeasonalProfile:
     """A fitted baseline for one or many series sharing a time axis.
 
-    Arrays are `[n_series, n_buckets]` (location, scale) and `[n_series]` (level, fallbacks).
+    Arrays are `[n_series, n_buckets]` (location, scale) and `[n_series]` (level, offset,
+    fallbacks). Expected value = location x level + offset; scale = scale x level. A series
+    corrected additively has level 1, a multiplicative one offset 0.
     """
 
     seasonality: Seasonality
@@ -144,6 +165,11 @@ class SeasonalProfile:
     fallback_buckets: np.ndarray
     fitted_until_ns: int | None = None
     notes: list[str] = field(default_factory=list)
+    offset: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.offset is None:
+            self.offset = np.zeros(self.location.shape[0])
 
     @property
     def n_series(self) -> int:
@@ -153,7 +179,7 @@ class SeasonalProfile:
         """Expected value and scale at each timestamp: two `[n_series, n_points]` arrays."""
         b = bucket_of(ns, self.seasonality)
         lvl = self.level[:, None]
-        return self.location[:, b] * lvl, self.scale[:, b] * lvl
+        return self.location[:, b] * lvl + self.offset[:, None], self.scale[:, b] * lvl
 
     def residuals(self, values: np.ndarray, ns: np.ndarray) -> np.ndarray:
         """Robust z-scores `(x - expected) / scale`; NaN where the input is not finite."""
@@ -161,7 +187,7 @@ class SeasonalProfile:
         b = bucket_of(ns, self.seasonality)
         lvl = self.level[:, None]
         inv = 1.0 / (self.scale * lvl)  # scale >= eps > 0 and level > 0 by construction
-        loc = self.location * lvl
+        loc = self.location * lvl + self.offset[:, None]
         with np.errstate(invalid="ignore"):
             z = x - loc[:, b]
             z *= inv[:, b]
@@ -179,6 +205,8 @@ class BaselineParams:
     eps: float = 1e-9
     level_hours: float = 24.0
     max_level_ratio: float = 2.0
+    trend: Trend = "multiplicative"
+    additive_margin: float = 0.8
 
 
 def fit_profile(
@@ -187,14 +215,67 @@ def fit_profile(
     """Fit a seasonal robust profile on `values[n_series, n_points]` at times `ns[n_points]`.
 
     The caller passes history strictly before the check; nothing here looks at the clock.
+    For an additive (or auto) trend a second profile is fitted on the history minus each
+    `level_hours` block's median offset from a "majority" profile, so a step days ago does not
+    leave some hour-of-week buckets half-shifted (a median over one pre-step and one post-step
+    week sits between the two levels). The majority profile uses only buckets holding at least
+    2.5 hours' worth of samples (three or more weeks for hour_of_week), else the coarser
+    hour_of_day: its medians follow the level most of the history had, and with enough weeks it
+    keeps the weekday/weekend difference in the buckets instead of in the block offsets.
     """
     x = np.atleast_2d(np.asarray(values, dtype=np.float64))
     ns = np.asarray(ns, dtype=np.int64)
     if x.shape[1] != len(ns):
         raise ValueError(f"{x.shape[1]} values but {len(ns)} timestamps")
     x = np.where(np.isfinite(x), x, np.nan)
-    notes: list[str] = []
+    mult = _fit_seasonal(x, ns, params)
+    recent = _recent(ns, params)
+    if recent is None:
+        return mult
+    exp = np.where(
+        np.isfinite(x[:, recent]), mult.location[:, bucket_of(ns[recent], mult.seasonality)], np.nan
+    )
+    mult.level = _level_ratio(x[:, recent], exp, params)
+    if params.trend == "multiplicative":
+        return mult
+    blocks = ((ns[-1] - ns) // int(params.level_hours * NS_PER_HOUR)).astype(np.intp)
+    per_hour = NS_PER_HOUR / max(float(np.median(np.diff(ns))), 1.0) if len(ns) > 1 else 1.0
+    majority = replace(params, min_bucket_samples=max(params.min_bucket_samples, 2.5 * per_hour))
+    coarse = _fit_seasonal(x, ns, majority)
+    resid = x - coarse.location[:, bucket_of(ns, coarse.seasonality)]
+    block_off, _, _ = _grouped_median_mad(resid, blocks, int(blocks.max()) + 1)
+    add = _fit_seasonal(x - np.nan_to_num(block_off)[:, blocks], ns, params)
+    add.n_history = mult.n_history
+    exp_add = add.location[:, bucket_of(ns[recent], add.seasonality)]
+    offset, _ = nanmedian_rows(x[:, recent] - exp_add)
+    add.offset = np.nan_to_num(offset, nan=0.0, posinf=0.0, neginf=0.0)
+    if params.trend == "additive":
+        return add
+    xr = x[:, recent]
+    err_mult, _ = nanmedian_rows(np.abs(xr - exp * mult.level[:, None]))
+    err_add, _ = nanmedian_rows(np.abs(xr - exp_add - add.offset[:, None]))
+    pick = np.isfinite(err_add) & (err_add < params.additive_margin * err_mult)
+    if not pick.any():
+        return mult
+    if pick.all():
+        return add
+    col = pick[:, None]
+    return SeasonalProfile(
+        seasonality=mult.seasonality,
+        location=np.where(col, add.location, mult.location),
+        scale=np.where(col, add.scale, mult.scale),
+        level=np.where(pick, 1.0, mult.level),
+        n_history=mult.n_history,
+        fallback_buckets=np.where(pick, add.fallback_buckets, mult.fallback_buckets),
+        fitted_until_ns=mult.fitted_until_ns,
+        notes=mult.notes,
+        offset=np.where(pick, add.offset, 0.0),
+    )
 
+
+def _fit_seasonal(x: np.ndarray, ns: np.ndarray, params: BaselineParams) -> SeasonalProfile:
+    """The seasonal location/scale profile with no trend correction (level 1, offset 0)."""
+    notes: list[str] = []
     gm, gd, gc = _grouped_median_mad(x, np.zeros(len(ns), dtype=np.intp), 1)
     loc_g, mad_g, cnt_g = gm[:, 0], gd[:, 0], gc[:, 0]
     p999 = _nanquantile_rows(x, 0.999)
@@ -226,13 +307,11 @@ def fit_profile(
     scale = np.where(scale > 0, scale, noise_floor[:, None])  # MAD = 0: the burst spread
     scale = np.maximum(scale, params.min_rel_scale * np.abs(loc))
     scale = np.maximum(scale, params.eps)
-
-    level = _level_ratio(x, ns, loc, season, params)
     return SeasonalProfile(
         seasonality=season,
         location=loc,
         scale=scale,
-        level=level,
+        level=np.ones(x.shape[0]),
         n_history=cnt_g,
         fallback_buckets=fallback,
         fitted_until_ns=int(ns[-1]) if len(ns) else None,
@@ -240,25 +319,22 @@ def fit_profile(
     )
 
 
-def _level_ratio(
-    x: np.ndarray, ns: np.ndarray, loc: np.ndarray, season: Seasonality, params: BaselineParams
-) -> np.ndarray:
+def _recent(ns: np.ndarray, params: BaselineParams) -> np.ndarray | None:
+    """Mask of the last `level_hours` of history; None when too short to estimate a level."""
+    if params.level_hours <= 0 or len(ns) == 0:
+        return None
+    recent = ns > ns[-1] - int(params.level_hours * NS_PER_HOUR)
+    return recent if recent.sum() >= params.min_history else None
+
+
+def _level_ratio(xr: np.ndarray, exp: np.ndarray, params: BaselineParams) -> np.ndarray:
     """Recent level vs the profile: median(recent x) / median(expected), clipped; 1 if unsure.
 
-    This is the trend correction: a metric that grew 10 % over the month is compared with a
-    profile scaled by its last day's level, not the month's middle.
+    The multiplicative trend correction: a metric that grew 10 % over the month is compared
+    with a profile scaled by its last day's level, not the month's middle.
     """
-    n_series = x.shape[0]
-    if params.level_hours <= 0 or len(ns) == 0:
-        return np.ones(n_series)
-    start = ns[-1] - int(params.level_hours * NS_PER_HOUR)
-    recent = ns > start
-    if recent.sum() < params.min_history:
-        return np.ones(n_series)
-    exp = loc[:, bucket_of(ns[recent], season)]
-    xr = x[:, recent]
     num, _ = nanmedian_rows(xr)
-    den, _ = nanmedian_rows(np.where(np.isfinite(xr), exp, np.nan))
+    den, _ = nanmedian_rows(exp)
     with np.errstate(all="ignore"):
         ratio = num / den
     ok = np.isfinite(ratio) & (den > params.eps) & (num > 0)

@@ -135,3 +135,58 @@ def test_cache_reuses_within_a_period_and_refits_after():
 def test_mismatched_lengths_are_a_clear_error():
     with pytest.raises(ValueError, match="timestamps"):
         fit_profile(np.zeros(5), np.zeros(4, dtype=np.int64))
+
+
+def daily_with_step(days: int = 21, step_day: int = 17, jump: float = 25.0) -> pd.Series:
+    """A strong daily cycle (50 +- 20) with a permanent +jump from `step_day` 10:00 on."""
+    idx = pd.date_range(MONDAY, periods=days * 288, freq="5min")
+    hours = idx.hour.to_numpy() + idx.minute.to_numpy() / 60
+    x = 50 + 20 * np.sin(2 * np.pi * (hours - 6) / 24)
+    x = x + np.random.default_rng(1).normal(0, 1.5, len(idx))
+    x[idx >= MONDAY + pd.Timedelta(days=step_day, hours=10)] += jump
+    return pd.Series(x, index=idx)
+
+
+def max_abs_z_after(s: pd.Series, hours: float, trend: str, span_hours: float = 2) -> float:
+    """Fit on everything before step + `hours`, score the next `span_hours`: the worst |z|."""
+    at = MONDAY + pd.Timedelta(days=17, hours=10 + hours)
+    hist, ahead = (
+        s[s.index < at],
+        s[(s.index >= at) & (s.index < at + pd.Timedelta(hours=span_hours))],
+    )
+    p = fit_profile(hist.to_numpy(), to_ns(hist.index), BaselineParams(trend=trend))
+    return float(np.nanmax(np.abs(p.residuals(ahead.to_numpy(), to_ns(ahead.index)))))
+
+
+def test_additive_step_is_flagged_first_then_absorbed_within_a_day():
+    s = daily_with_step()
+    for trend in ("additive", "auto"):
+        assert max_abs_z_after(s, 0, trend) > 10  # the step itself is an incident
+        assert max_abs_z_after(s, 6, trend) > 10  # still flagged hours later (median window)
+        for hours in (18, 24, 36, 48):
+            assert max_abs_z_after(s, hours, trend) < 5, (trend, hours)  # the new normal
+
+
+def test_multiplicative_correction_misfits_an_additive_step_on_a_daily_cycle():
+    s = daily_with_step()
+    # scaling a 50 +- 20 cycle by 1.5 predicts 105 at the peak for a real 95: alarms all day
+    assert max_abs_z_after(s, 30, "multiplicative", span_hours=24) > 5
+
+
+def test_auto_trend_keeps_multiplicative_growth_and_picks_additive_step():
+    s = weekly(days=21)
+    x = s.to_numpy().copy()
+    x[-1440:] *= 1.3
+    grown = fit_profile(x, to_ns(s.index), BaselineParams(trend="auto"))
+    assert grown.level[0] == pytest.approx(1.3, abs=0.05) and grown.offset[0] == 0.0
+    step = daily_with_step()
+    hist = step[step.index < MONDAY + pd.Timedelta(days=19)]
+    p = fit_profile(hist.to_numpy(), to_ns(hist.index), BaselineParams(trend="auto"))
+    assert p.level[0] == 1.0 and p.offset[0] == pytest.approx(25, abs=2)
+    grown_cycle = daily_with_step(jump=0)[: len(hist)].to_numpy().copy()
+    grown_cycle[-288:] *= 1.3  # the same daily cycle, last day 30 % hotter: multiplicative
+    both = fit_profile(
+        np.vstack([grown_cycle, hist.to_numpy()]), to_ns(hist.index), BaselineParams(trend="auto")
+    )
+    assert both.level[0] == pytest.approx(1.3, abs=0.05) and both.offset[0] == 0.0
+    assert both.level[1] == 1.0 and both.offset[1] == pytest.approx(25, abs=2)  # per series

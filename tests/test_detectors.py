@@ -276,3 +276,24 @@ def test_build_assessor_uses_the_configured_detector_and_validates_params():
     )
     with pytest.raises(ConfigError, match="bad parameters"):
         build_assessor(bad)
+
+
+def test_seasonal_mad_stops_alarming_a_day_after_an_additive_step_on_a_daily_cycle():
+    idx = pd.date_range(MONDAY, periods=21 * 288, freq="5min")
+    hours = idx.hour.to_numpy() + idx.minute.to_numpy() / 60
+    x = 50 + 20 * np.sin(2 * np.pi * (hours - 6) / 24)
+    x = x + np.random.default_rng(2).normal(0, 1.5, len(idx))
+    step = MONDAY + pd.Timedelta(days=17, hours=10)
+    x[idx >= step] += 25
+    s = pd.Series(x, index=idx)
+
+    def worst(after_hours: float, **params) -> float:
+        at = step + pd.Timedelta(hours=after_hours)
+        hist, ahead = s[s.index < at], s[(s.index >= at) & (s.index < at + pd.Timedelta(hours=3))]
+        det = make_detector("seasonal_mad", **params).fit(hist.to_numpy(), hist.index)
+        return float(det.score_samples(ahead.to_numpy(), ahead.index).max())
+
+    assert make_detector("seasonal_mad").trend == "auto"
+    assert worst(0) > 0.7 and worst(6) > 0.7  # the step is an incident for hours
+    assert worst(24) < 0.5 and worst(40) < 0.5  # then absorbed: the new normal
+    assert worst(40, trend="multiplicative") > 0.5  # the old correction kept alarming

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sentinel.baseline import BaselineParams, Seasonality, SeasonalProfile, fit_profile
+from sentinel.baseline import BaselineParams, Seasonality, SeasonalProfile, Trend, fit_profile
 from sentinel.detectors.base import Detector, Direction, calibrate, detector_params, orient
 
 
@@ -23,6 +23,7 @@ class SeasonalBaselineDetector(Detector):
     min_history: int = 30
     min_rel_scale: float = 0.02
     level_hours: float = 24.0
+    trend: Trend = "multiplicative"  # see sentinel.baseline: multiplicative | additive | auto
 
     def _baseline_params(self) -> BaselineParams:
         return BaselineParams(
@@ -31,6 +32,7 @@ class SeasonalBaselineDetector(Detector):
             min_history=self.min_history,
             min_rel_scale=self.min_rel_scale,
             level_hours=self.level_hours,
+            trend=self.trend,
         )
 
     def _fit(self, x: np.ndarray, ns: np.ndarray) -> None:
@@ -48,6 +50,8 @@ class SeasonalMADDetector(SeasonalBaselineDetector):
     """Robust seasonal residual |z| mapped to a score; one-sided per `direction`."""
 
     name = "seasonal_mad"
+
+    trend: Trend = "auto"  # a persisting additive step stops alarming once absorbed (~12 h)
 
     z_watch: float = 5.0
     z_warning: float = 8.0
