@@ -23,14 +23,22 @@ covers about half of that window (~12 h with the default 24 h): a step after a d
 for hours first, then becomes the new normal instead of alarming for days.
 
 Fallbacks, in order, so every input gives a defined answer:
-- a bucket with fewer than `min_bucket_samples` samples (short history, scrape gaps) takes the
-  coarser profile's value: hour_of_week -> hour_of_day -> global;
+- a bucket with fewer than `min_bucket_samples` samples, or three seasons' worth at the data's
+  step if that is fewer (short history, scrape gaps), takes the coarser profile's value:
+  hour_of_week -> hour_of_day -> global;
 - a bucket scale of zero (MAD = 0: a constant or mostly-zero series) is replaced by
   `noise_floor = (P99.9 - P50) / 3.09` of the whole history, so a mostly-zero counter
   (deadlocks) gets the spread of its rare normal bursts rather than zero; every scale is then at least
   `min_rel_scale * |median|` and `eps` (a truly constant series), never zero;
 - NaN/Inf samples are ignored (a gap), duplicated timestamps keep the last sample, unsorted input
   is sorted (`sentinel.sources.base.clean_series`).
+
+Buckets are an hour long by default; `bucket_minutes` makes them finer (seasonal_mad uses 5) so
+the profile follows a nightly job's edges, not just its hour. A finer bucket keeps its own median
+but takes the scale of its hour (the MAD of the residuals from the finer medians over the hour),
+which ~20 samples per bucket could not estimate steadily. `tolerance_minutes` lets a point that
+is far from its own bucket match a neighbouring one instead, so that job starting or ending a few
+minutes off its usual time is not an anomaly at each edge.
 
 Everything is vectorised over a 2-D array `[n_series, n_points]` sharing one time axis, so one fit
 serves a single metric or ten thousand series alike (see benchmarks/bench_detectors.py).
@@ -50,11 +58,13 @@ import pandas as pd
 Seasonality = Literal["hour_of_week", "hour_of_day", "none"]
 Trend = Literal["multiplicative", "additive", "auto"]
 
-NS_PER_HOUR = 3_600_000_000_000
-BUCKETS = {"hour_of_week": 168, "hour_of_day": 24, "none": 1}
+NS_PER_MINUTE = 60_000_000_000
+NS_PER_HOUR = 60 * NS_PER_MINUTE
+SEASON_MINUTES = {"hour_of_week": 7 * 1440, "hour_of_day": 1440}
 MAD_TO_SIGMA = 1.4826
 P999_TO_SIGMA = 3.09
-_EPOCH_WEEKDAY_HOURS = 3 * 24  # 1970-01-01 was a Thursday; Monday 00:00 is bucket 0
+TOLERANCE_MIN_Z = 3.0  # points closer than this to their own bucket are not looked at twice
+_EPOCH_WEEKDAY_MINUTES = 3 * 1440  # 1970-01-01 was a Thursday; Monday 00:00 is bucket 0
 
 
 def to_ns(timestamps: pd.DatetimeIndex | np.ndarray | pd.Series) -> np.ndarray:
@@ -71,14 +81,22 @@ def to_ns(timestamps: pd.DatetimeIndex | np.ndarray | pd.Series) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def bucket_of(ns: np.ndarray, seasonality: Seasonality) -> np.ndarray:
-    """Season bucket of each timestamp: hour of week (Monday 00h = 0), hour of day, or 0."""
-    hours = ns // NS_PER_HOUR
+def n_buckets(seasonality: Seasonality, bucket_minutes: int = 60) -> int:
+    """How many buckets one season holds: 168 hours of a week, 24 of a day, 1 for none."""
+    if seasonality == "none":
+        return 1
+    return SEASON_MINUTES[seasonality] // bucket_minutes
+
+
+def bucket_of(ns: np.ndarray, seasonality: Seasonality, bucket_minutes: int = 60) -> np.ndarray:
+    """Season bucket of each timestamp: `bucket_minutes`-long slots of the week (Monday 00:00 is
+    0) or of the day, or 0 for none. With the default 60 that is the hour of week / of day."""
+    if seasonality == "none":
+        return np.zeros(len(ns), dtype=np.intp)
+    slots = ns // (bucket_minutes * NS_PER_MINUTE)
     if seasonality == "hour_of_week":
-        return ((hours + _EPOCH_WEEKDAY_HOURS) % 168).astype(np.intp)
-    if seasonality == "hour_of_day":
-        return (hours % 24).astype(np.intp)
-    return np.zeros(len(ns), dtype=np.intp)
+        slots = slots + _EPOCH_WEEKDAY_MINUTES // bucket_minutes
+    return (slots % n_buckets(seasonality, bucket_minutes)).astype(np.intp)
 
 
 def nanmedian_rows(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -102,11 +120,33 @@ def _grouped_median_mad(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-bucket median, MAD and finite-sample count of a [n_series, n_points] array (NaN = gap).
 
-    Loops over buckets (at most 168), never over points: columns are sorted by bucket once and
-    each bucket is one contiguous slice.
+    No loop over points or buckets: the samples are scattered into a NaN-padded
+    `[n_series, n_buckets, most samples in a bucket]` cube and every bucket's median is read off
+    one sort. Buckets of a regular series hold about equally many samples, so the padding is
+    small; when it would not be (very uneven buckets), the buckets are walked one by one.
     """
-    if values.shape[0] == 1:
-        return _grouped_median_mad_1d(values[0], buckets, n_buckets)
+    count_b = np.bincount(buckets, minlength=n_buckets)
+    widest = int(count_b.max()) if len(buckets) else 0
+    if widest * n_buckets > 4 * max(len(buckets), 1):
+        return _grouped_median_mad_loop(values, buckets, n_buckets)
+    n_series = values.shape[0]
+    order = np.argsort(buckets, kind="stable")
+    sorted_b = buckets[order]
+    first = np.concatenate([[0], np.cumsum(count_b)[:-1]])
+    slot = np.arange(len(order)) - first[sorted_b]
+    cube = np.full((n_series, n_buckets, max(widest, 1)), np.nan)
+    cube[:, sorted_b, slot] = values[:, order]
+    flat = cube.reshape(n_series * n_buckets, -1)
+    med, n = nanmedian_rows(flat)
+    mad, _ = nanmedian_rows(np.abs(flat - med[:, None]))
+    shape = (n_series, n_buckets)
+    return med.reshape(shape), mad.reshape(shape), n.reshape(shape)
+
+
+def _grouped_median_mad_loop(
+    values: np.ndarray, buckets: np.ndarray, n_buckets: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_grouped_median_mad` one bucket at a time (each bucket one contiguous slice)."""
     n_series = values.shape[0]
     med = np.full((n_series, n_buckets), np.nan)
     mad = np.full((n_series, n_buckets), np.nan)
@@ -124,37 +164,15 @@ def _grouped_median_mad(
     return med, mad, count
 
 
-def _grouped_median_mad_1d(
-    v: np.ndarray, buckets: np.ndarray, n_buckets: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One series: two lexsorts instead of a loop over buckets (the per-check path)."""
-    ok = np.isfinite(v)
-    v, b = v[ok], buckets[ok]
-    count = np.bincount(b, minlength=n_buckets)
-    med = _sorted_bucket_median(v, b, count)
-    dev = np.abs(v - np.nan_to_num(med)[b])
-    mad = _sorted_bucket_median(dev, b, count)
-    return med[None, :], mad[None, :], count[None, :]
-
-
-def _sorted_bucket_median(v: np.ndarray, b: np.ndarray, count: np.ndarray) -> np.ndarray:
-    srt = v[np.lexsort((v, b))]
-    start = np.concatenate([[0], np.cumsum(count)[:-1]])
-    has = count > 0
-    lo = start + np.maximum(count - 1, 0) // 2
-    hi = start + count // 2
-    out = np.full(len(count), np.nan)
-    out[has] = 0.5 * (srt[lo[has]] + srt[hi[has]])
-    return out
-
-
 @dataclass
 class SeasonalProfile:
     """A fitted baseline for one or many series sharing a time axis.
 
     Arrays are `[n_series, n_buckets]` (location, scale) and `[n_series]` (level, offset,
     fallbacks). Expected value = location x level + offset; scale = scale x level. A series
-    corrected additively has level 1, a multiplicative one offset 0.
+    corrected additively has level 1, a multiplicative one offset 0. Buckets are
+    `bucket_minutes` long; `tolerance_buckets` > 0 lets a point match a neighbouring bucket
+    (see `residuals`).
     """
 
     seasonality: Seasonality
@@ -166,6 +184,8 @@ class SeasonalProfile:
     fitted_until_ns: int | None = None
     notes: list[str] = field(default_factory=list)
     offset: np.ndarray | None = None
+    bucket_minutes: int = 60
+    tolerance_buckets: int = 0
 
     def __post_init__(self) -> None:
         if self.offset is None:
@@ -177,21 +197,50 @@ class SeasonalProfile:
 
     def expected(self, ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Expected value and scale at each timestamp: two `[n_series, n_points]` arrays."""
-        b = bucket_of(ns, self.seasonality)
+        b = bucket_of(ns, self.seasonality, self.bucket_minutes)
         lvl = self.level[:, None]
         return self.location[:, b] * lvl + self.offset[:, None], self.scale[:, b] * lvl
 
     def residuals(self, values: np.ndarray, ns: np.ndarray) -> np.ndarray:
-        """Robust z-scores `(x - expected) / scale`; NaN where the input is not finite."""
+        """Robust z-scores `(x - expected) / scale`; NaN where the input is not finite.
+
+        With `tolerance_buckets` = k > 0, a point more than `TOLERANCE_MIN_Z` from its own bucket
+        takes the z of smallest magnitude among the k buckets either side too: a nightly job that
+        starts or ends a few minutes off its usual time matches the bucket it usually runs in,
+        instead of reading as a jump or a drop at each edge.
+        """
         x = np.atleast_2d(np.asarray(values, dtype=np.float64))
-        b = bucket_of(ns, self.seasonality)
+        b = bucket_of(ns, self.seasonality, self.bucket_minutes)
         lvl = self.level[:, None]
         inv = 1.0 / (self.scale * lvl)  # scale >= eps > 0 and level > 0 by construction
         loc = self.location * lvl + self.offset[:, None]
         with np.errstate(invalid="ignore"):
             z = x - loc[:, b]
             z *= inv[:, b]
+        if self.tolerance_buckets > 0 and self.location.shape[1] > 1:
+            self._nearest_bucket(z, x, b, loc, inv)
         return z
+
+    def _nearest_bucket(
+        self, z: np.ndarray, x: np.ndarray, b: np.ndarray, loc: np.ndarray, inv: np.ndarray
+    ) -> None:
+        """Replace, in place, each large z by the smallest-magnitude z over neighbouring buckets.
+
+        Only points beyond `TOLERANCE_MIN_Z` are revisited, so the cost stays near one gather.
+        """
+        with np.errstate(invalid="ignore"):
+            rows, cols = np.nonzero(np.abs(z) > TOLERANCE_MIN_Z)
+        if len(rows) == 0:
+            return
+        nb = self.location.shape[1]
+        xs, best = x[rows, cols], z[rows, cols]
+        for k in range(-self.tolerance_buckets, self.tolerance_buckets + 1):
+            if k == 0:
+                continue
+            bk = (b[cols] + k) % nb
+            zk = (xs - loc[rows, bk]) * inv[rows, bk]
+            best = np.where(np.abs(zk) < np.abs(best), zk, best)
+        z[rows, cols] = best
 
 
 @dataclass(frozen=True)
@@ -199,6 +248,8 @@ class BaselineParams:
     """Hyper-parameters of a baseline fit; defaults suit 1-minute observability metrics."""
 
     seasonality: Seasonality = "hour_of_week"
+    bucket_minutes: int = 60
+    tolerance_minutes: int = 0
     min_bucket_samples: int = 20
     min_history: int = 30
     min_rel_scale: float = 0.02
@@ -207,6 +258,20 @@ class BaselineParams:
     max_level_ratio: float = 2.0
     trend: Trend = "multiplicative"
     additive_margin: float = 0.8
+
+    def __post_init__(self) -> None:
+        if self.bucket_minutes < 1 or 60 % self.bucket_minutes:
+            raise ValueError(
+                f"bucket_minutes must divide an hour (1, 2, 5, 10, 15, 20, 30 or 60), "
+                f"got {self.bucket_minutes}"
+            )
+        if self.tolerance_minutes < 0:
+            raise ValueError(f"tolerance_minutes must be >= 0, got {self.tolerance_minutes}")
+
+    @property
+    def tolerance_buckets(self) -> int:
+        """Neighbouring buckets either side that a point may match (tolerance, rounded up)."""
+        return -(-self.tolerance_minutes // self.bucket_minutes)
 
 
 def fit_profile(
@@ -232,21 +297,20 @@ def fit_profile(
     recent = _recent(ns, params)
     if recent is None:
         return mult
-    exp = np.where(
-        np.isfinite(x[:, recent]), mult.location[:, bucket_of(ns[recent], mult.seasonality)], np.nan
-    )
+    exp = np.where(np.isfinite(x[:, recent]), mult.location[:, _buckets(ns[recent], mult)], np.nan)
     mult.level = _level_ratio(x[:, recent], exp, params)
     if params.trend == "multiplicative":
         return mult
     blocks = ((ns[-1] - ns) // int(params.level_hours * NS_PER_HOUR)).astype(np.intp)
-    per_hour = NS_PER_HOUR / max(float(np.median(np.diff(ns))), 1.0) if len(ns) > 1 else 1.0
-    majority = replace(params, min_bucket_samples=max(params.min_bucket_samples, 2.5 * per_hour))
+    bucket_ns = params.bucket_minutes * NS_PER_MINUTE
+    per_bucket = bucket_ns / max(float(np.median(np.diff(ns))), 1.0) if len(ns) > 1 else 1.0
+    majority = replace(params, min_bucket_samples=max(params.min_bucket_samples, 2.5 * per_bucket))
     coarse = _fit_seasonal(x, ns, majority)
-    resid = x - coarse.location[:, bucket_of(ns, coarse.seasonality)]
+    resid = x - coarse.location[:, _buckets(ns, coarse)]
     block_off, _, _ = _grouped_median_mad(resid, blocks, int(blocks.max()) + 1)
     add = _fit_seasonal(x - np.nan_to_num(block_off)[:, blocks], ns, params)
     add.n_history = mult.n_history
-    exp_add = add.location[:, bucket_of(ns[recent], add.seasonality)]
+    exp_add = add.location[:, _buckets(ns[recent], add)]
     offset, _ = nanmedian_rows(x[:, recent] - exp_add)
     add.offset = np.nan_to_num(offset, nan=0.0, posinf=0.0, neginf=0.0)
     if params.trend == "additive":
@@ -270,35 +334,37 @@ def fit_profile(
         fitted_until_ns=mult.fitted_until_ns,
         notes=mult.notes,
         offset=np.where(pick, add.offset, 0.0),
+        bucket_minutes=mult.bucket_minutes,
+        tolerance_buckets=mult.tolerance_buckets,
     )
 
 
+def _buckets(ns: np.ndarray, profile: SeasonalProfile) -> np.ndarray:
+    return bucket_of(ns, profile.seasonality, profile.bucket_minutes)
+
+
 def _fit_seasonal(x: np.ndarray, ns: np.ndarray, params: BaselineParams) -> SeasonalProfile:
-    """The seasonal location/scale profile with no trend correction (level 1, offset 0)."""
+    """The seasonal location/scale profile with no trend correction (level 1, offset 0).
+
+    Buckets shorter than an hour get their own median but share their hour's scale: the MAD of
+    the residuals from those medians over the whole hour. A 10-minute bucket holds only ~40
+    samples in four weeks, too few for a steady MAD; the hour holds six times as many.
+    """
     notes: list[str] = []
-    gm, gd, gc = _grouped_median_mad(x, np.zeros(len(ns), dtype=np.intp), 1)
-    loc_g, mad_g, cnt_g = gm[:, 0], gd[:, 0], gc[:, 0]
+    whole = _grouped_median_mad(x, np.zeros(len(ns), dtype=np.intp), 1)
+    loc_g, cnt_g = whole[0][:, 0], whole[2][:, 0]
     p999 = _nanquantile_rows(x, 0.999)
     noise_floor = np.nan_to_num((p999 - loc_g) / P999_TO_SIGMA, nan=0.0)
 
-    season = params.seasonality
-    if season == "none":
-        loc, mad, cnt = gm, gd, gc
-    else:
-        dm, dd, dc = _grouped_median_mad(x, bucket_of(ns, "hour_of_day"), 24)
-        enough = dc >= params.min_bucket_samples
-        day_loc = np.where(enough, dm, loc_g[:, None])
-        day_mad = np.where(enough, dd, mad_g[:, None])
-        if season == "hour_of_day":
-            loc, mad, cnt = day_loc, day_mad, dc
-        else:
-            wm, wd, wc = _grouped_median_mad(x, bucket_of(ns, "hour_of_week"), 168)
-            enough_w = wc >= params.min_bucket_samples
-            hod = np.arange(168) % 24
-            loc = np.where(enough_w, wm, day_loc[:, hod])
-            mad = np.where(enough_w, wd, day_mad[:, hod])
-            cnt = wc
-    fallback = (cnt < params.min_bucket_samples).sum(axis=1)
+    season, minutes = params.seasonality, params.bucket_minutes
+    need = _enough_samples(ns, minutes, params.min_bucket_samples)
+    loc, mad, cnt = _bucket_median_mad(x, ns, season, minutes, need, whole)
+    if season != "none" and minutes < 60:
+        resid = x - np.nan_to_num(loc)[:, bucket_of(ns, season, minutes)]
+        need_hour = _enough_samples(ns, 60, params.min_bucket_samples)
+        _, hour_mad, _ = _bucket_median_mad(resid, ns, season, 60, need_hour)
+        mad = hour_mad[:, np.arange(loc.shape[1]) * minutes // 60]
+    fallback = (cnt < need).sum(axis=1)
     if fallback.any():
         notes.append(f"{int(fallback.max())} buckets fell back to a coarser profile")
 
@@ -316,7 +382,46 @@ def _fit_seasonal(x: np.ndarray, ns: np.ndarray, params: BaselineParams) -> Seas
         fallback_buckets=fallback,
         fitted_until_ns=int(ns[-1]) if len(ns) else None,
         notes=notes,
+        bucket_minutes=minutes,
+        tolerance_buckets=params.tolerance_buckets if season != "none" else 0,
     )
+
+
+def _enough_samples(ns: np.ndarray, bucket_minutes: int, min_samples: float) -> float:
+    """Samples a bucket needs to stand on its own: `min_samples`, or three seasons' worth at the
+    data's step if fewer (a 5-minute bucket of 1-minute data: 15, three weeks of it)."""
+    if len(ns) < 2:
+        return min_samples
+    step = max(float(np.median(np.diff(ns))), 1.0)
+    return min(min_samples, 3.0 * bucket_minutes * NS_PER_MINUTE / step)
+
+
+def _bucket_median_mad(
+    x: np.ndarray,
+    ns: np.ndarray,
+    season: Seasonality,
+    minutes: int,
+    min_samples: float,
+    whole: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median, MAD and count per season bucket; a bucket with fewer than `min_samples` takes
+    the coarser profile's median and MAD (hour_of_week -> hour_of_day -> global). `whole` is
+    the global median/MAD/count if the caller has it already."""
+    gm, gd, gc = whole or _grouped_median_mad(x, np.zeros(len(ns), dtype=np.intp), 1)
+    if season == "none":
+        return gm, gd, gc
+    per_day = n_buckets("hour_of_day", minutes)
+    dm, dd, dc = _grouped_median_mad(x, bucket_of(ns, "hour_of_day", minutes), per_day)
+    enough = dc >= min_samples
+    day_loc = np.where(enough, dm, gm)
+    day_mad = np.where(enough, dd, gd)
+    if season == "hour_of_day":
+        return day_loc, day_mad, dc
+    per_week = n_buckets("hour_of_week", minutes)
+    wm, wd, wc = _grouped_median_mad(x, bucket_of(ns, "hour_of_week", minutes), per_week)
+    enough_w = wc >= min_samples
+    hod = np.arange(per_week) % per_day
+    return np.where(enough_w, wm, day_loc[:, hod]), np.where(enough_w, wd, day_mad[:, hod]), wc
 
 
 def _recent(ns: np.ndarray, params: BaselineParams) -> np.ndarray | None:

@@ -190,3 +190,39 @@ def test_auto_trend_keeps_multiplicative_growth_and_picks_additive_step():
     )
     assert both.level[0] == pytest.approx(1.3, abs=0.05) and both.offset[0] == 0.0
     assert both.level[1] == 1.0 and both.offset[1] == pytest.approx(25, abs=2)  # per series
+
+
+def test_finer_buckets_split_the_hour_and_must_divide_it():
+    ts = pd.DatetimeIndex(["2026-10-05 00:07", "2026-10-05 01:00", "2026-10-11 23:59"], tz="UTC")
+    assert list(bucket_of(to_ns(ts), "hour_of_week", 5)) == [1, 12, 2015]
+    assert list(bucket_of(to_ns(ts), "hour_of_day", 5)) == [1, 12, 287]
+    with pytest.raises(ValueError, match="divide an hour"):
+        BaselineParams(bucket_minutes=7)
+
+
+def test_fine_buckets_keep_their_own_median_but_share_their_hours_scale():
+    s = weekly(days=28)
+    x = s.to_numpy().copy()
+    x[(s.index.hour == 1) & (s.index.minute < 30)] += 500  # a job in the first half of 01h
+    p = fit_profile(x, to_ns(s.index), BaselineParams(bucket_minutes=5, min_rel_scale=0))
+    assert p.location.shape == (1, 2016) and p.fallback_buckets[0] == 0
+    assert p.location[0, 12] == pytest.approx(600, abs=3)  # Monday 01:00-01:05: the job
+    assert p.location[0, 18] == pytest.approx(100, abs=3)  # Monday 01:30-01:35: after it
+    assert np.ptp(p.scale[0, 18:24]) == 0 and 1.5 < p.scale[0, 18] < 4.5  # the noise, not 500
+    hourly = fit_profile(x, to_ns(s.index))
+    assert hourly.scale[0, 1] > 100  # one hour bucket straddles both levels
+
+
+def test_tolerance_matches_a_job_that_runs_a_few_minutes_late():
+    s = weekly(days=28)
+    x = s.to_numpy().copy()
+    x[(s.index.hour == 1) & (s.index.minute < 30)] += 500
+    ns = to_ns(s.index)
+    late = pd.DatetimeIndex(["2026-11-02 01:33", "2026-11-02 01:50"], tz="UTC")  # still running
+    strict = fit_profile(x, ns, BaselineParams(bucket_minutes=5))
+    tolerant = fit_profile(x, ns, BaselineParams(bucket_minutes=5, tolerance_minutes=15))
+    values = np.array([600.0, 600.0])
+    assert (strict.residuals(values, to_ns(late))[0] > 50).all()
+    z = tolerant.residuals(values, to_ns(late))[0]
+    assert abs(z[0]) < 3  # 3 min late: matches 01:25-01:30, when the job usually runs
+    assert z[1] > 50  # 20 min past any usual run: still an anomaly

@@ -296,4 +296,33 @@ def test_seasonal_mad_stops_alarming_a_day_after_an_additive_step_on_a_daily_cyc
     assert make_detector("seasonal_mad").trend == "auto"
     assert worst(0) > 0.7 and worst(6) > 0.7  # the step is an incident for hours
     assert worst(24) < 0.5 and worst(40) < 0.5  # then absorbed: the new normal
-    assert worst(40, trend="multiplicative") > 0.5  # the old correction kept alarming
+    old = {"trend": "multiplicative", "bucket_minutes": 60, "tolerance_minutes": 0}
+    assert worst(40, **old) > 0.5  # the old correction kept alarming
+
+
+def test_seasonal_mad_learns_a_jittery_nightly_job_that_zscore_alarms_on():
+    from sentinel.fixtures.synth import daily_job
+
+    idx = pd.date_range(MONDAY, periods=29 * 1440, freq="1min")
+    hours = idx.hour.to_numpy() + idx.minute.to_numpy() / 60
+    rng = np.random.default_rng(5)
+    job = daily_job(rng, idx, 1.0, 50.0)  # ~01:00-01:50, edges a few minutes off each night
+    x = 100 + 60 * np.sin(2 * np.pi * (hours - 9) / 24) + 1000 * job
+    x = x + rng.normal(0, 3, len(idx))
+    night = MONDAY + pd.Timedelta(days=28)
+    s = pd.Series(x, index=idx)
+    hist, today = s[s.index < night], s[s.index >= night]
+    today = today[today.index < night + pd.Timedelta(hours=3)]
+
+    def worst(name: str, values: pd.Series) -> float:
+        det = make_detector(name).fit(hist.to_numpy(), hist.index)
+        return float(det.score_samples(values.to_numpy(), values.index).max())
+
+    assert worst("seasonal_mad", today) < 0.5  # the job, edges and all, is normal
+    assert worst("zscore", today) > 0.7  # a 10x jump every night looks like an incident
+    old = {"bucket_minutes": 60, "tolerance_minutes": 0}
+    det = make_detector("seasonal_mad", **old).fit(hist.to_numpy(), hist.index)
+    assert det.score_samples(today.to_numpy(), today.index).max() > 0.7  # hourly: the edges
+    running = pd.Series(1000 * job, index=idx).reindex(today.index)
+    died = today - running.where(today.index >= night + pd.Timedelta(minutes=80), 0.0)
+    assert worst("seasonal_mad", died) > 0.7  # a backup that dies at 01:20 is still caught

@@ -37,21 +37,24 @@ class EnsembleDetector(Detector):
             "seasonality": self.seasonality,
             "min_history": self.min_history,
         }
-        return [
-            SeasonalMADDetector(**common, **self.spike),
-            LevelShiftDetector(**common, **self.shift),
-        ]
+        spike = SeasonalMADDetector(**common, **self.spike)
+        # The CUSUM shares the spike detector's trend correction but keeps hourly buckets.
+        shift = LevelShiftDetector(**common, **{"trend": spike.trend, **self.shift})
+        return [spike, shift]
 
     def _fit(self, x: np.ndarray, ns: np.ndarray) -> None:
         spike, shift = self._members()
         spike.fit(x, ns)
-        # Both members share one baseline: fit it once and hand it to the second.
-        shift.profile_, shift.n_history_, shift.ready_ = (
-            spike.profile_,
-            spike.n_history_,
-            spike.ready_,
-        )
-        shift.fitted_ = True
+        if spike._baseline_params() == shift._baseline_params():
+            # Same baseline settings: fit it once and hand it to the second.
+            shift.profile_, shift.n_history_, shift.ready_ = (
+                spike.profile_,
+                spike.n_history_,
+                spike.ready_,
+            )
+            shift.fitted_ = True
+        else:  # the CUSUM drifts on 5-minute buckets' residuals: it fits its own hourly profile
+            shift.fit(x, ns)
         self.members_ = [spike, shift]
 
     def _score(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:

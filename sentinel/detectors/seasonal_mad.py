@@ -1,7 +1,9 @@
 """`seasonal_mad`: robust z-scores against the seasonal median/MAD baseline.
 
-The workhorse: each point is compared with the median of its hour-of-week bucket (scaled by the
-recent level) in units of that bucket's MAD. Scoring is two gathers and two arithmetic passes
+The workhorse: each point is compared with the median of its 5-minute bucket of the week (scaled
+by the recent level) in units of its hour's MAD; a point far from its own bucket may match a
+bucket up to 15 minutes either side, so a cron job running a few minutes early or late is not an
+anomaly at each edge. Scoring is two gathers and two arithmetic passes
 over a 2-D array, so it is cheap enough for ten thousand series.
 """
 
@@ -19,6 +21,8 @@ class SeasonalBaselineDetector(Detector):
 
     direction: Direction = "both"
     seasonality: Seasonality = "hour_of_week"
+    bucket_minutes: int = 60  # season bucket length; must divide an hour
+    tolerance_minutes: int = 0  # a point may match a bucket this far either side (job jitter)
     min_bucket_samples: int = 20
     min_history: int = 30
     min_rel_scale: float = 0.02
@@ -28,6 +32,8 @@ class SeasonalBaselineDetector(Detector):
     def _baseline_params(self) -> BaselineParams:
         return BaselineParams(
             seasonality=self.seasonality,
+            bucket_minutes=self.bucket_minutes,
+            tolerance_minutes=self.tolerance_minutes,
             min_bucket_samples=self.min_bucket_samples,
             min_history=self.min_history,
             min_rel_scale=self.min_rel_scale,
@@ -52,6 +58,8 @@ class SeasonalMADDetector(SeasonalBaselineDetector):
     name = "seasonal_mad"
 
     trend: Trend = "auto"  # a persisting additive step stops alarming once absorbed (~12 h)
+    bucket_minutes: int = 5  # follows a nightly job's edges, not just its hour
+    tolerance_minutes: int = 15  # ... even when it starts or ends up to 15 min off
 
     z_watch: float = 5.0
     z_warning: float = 8.0
