@@ -226,3 +226,12 @@ def test_tolerance_matches_a_job_that_runs_a_few_minutes_late():
     z = tolerant.residuals(values, to_ns(late))[0]
     assert abs(z[0]) < 3  # 3 min late: matches 01:25-01:30, when the job usually runs
     assert z[1] > 50  # 20 min past any usual run: still an anomaly
+
+
+def test_fine_buckets_short_of_three_weeks_fall_back_to_their_hour_of_week():
+    s = weekly(days=14)  # two weeks: 10 samples per 5-minute bucket, 15 needed
+    fine = fit_profile(s.to_numpy(), to_ns(s.index), BaselineParams(bucket_minutes=5))
+    hourly = fit_profile(s.to_numpy(), to_ns(s.index))
+    assert fine.fallback_buckets[0] == 2016
+    saturday_10h = 5 * 24 + 10
+    assert fine.location[0, saturday_10h * 12] == hourly.location[0, saturday_10h]  # not Monday's
