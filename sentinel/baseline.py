@@ -188,6 +188,7 @@ class SeasonalProfile:
     offset: np.ndarray | None = None
     bucket_minutes: int = 60
     tolerance_buckets: int = 0
+    fitted: np.ndarray | None = None  # [n_series, n_buckets]: the bucket had its own samples
 
     def __post_init__(self) -> None:
         if self.offset is None:
@@ -229,6 +230,8 @@ class SeasonalProfile:
         """Replace, in place, each large z by the smallest-magnitude z over neighbouring buckets.
 
         Only points beyond `TOLERANCE_MIN_Z` are revisited, so the cost stays near one gather.
+        Only buckets fitted on their own samples are candidates: one that fell back to its hour's
+        median (short history) would let a point match a level up to an hour away.
         """
         with np.errstate(invalid="ignore"):
             rows, cols = np.nonzero(np.abs(z) > TOLERANCE_MIN_Z)
@@ -241,7 +244,10 @@ class SeasonalProfile:
                 continue
             bk = (b[cols] + k) % nb
             zk = (xs - loc[rows, bk]) * inv[rows, bk]
-            best = np.where(np.abs(zk) < np.abs(best), zk, best)
+            usable = np.abs(zk) < np.abs(best)
+            if self.fitted is not None:  # a bucket borrowing its hour's value is no timing
+                usable &= self.fitted[rows, bk]
+            best = np.where(usable, zk, best)
         z[rows, cols] = best
 
 
@@ -338,6 +344,7 @@ def fit_profile(
         offset=np.where(pick, add.offset, 0.0),
         bucket_minutes=mult.bucket_minutes,
         tolerance_buckets=mult.tolerance_buckets,
+        fitted=np.where(col, add.fitted, mult.fitted),
     )
 
 
@@ -364,7 +371,12 @@ def _fit_seasonal(x: np.ndarray, ns: np.ndarray, params: BaselineParams) -> Seas
         resid = x - np.nan_to_num(loc)[:, bucket_of(ns, season, minutes)]
         _, hour_mad, _ = _bucket_median_mad(resid, ns, season, 60, params)
         mad = hour_mad[:, np.arange(loc.shape[1]) * minutes // 60]
-    fallback = (cnt < _enough_samples(ns, minutes, params)).sum(axis=1)
+    fitted = (
+        _own_buckets(cnt, ns, bucket_of(ns, season, minutes), season, minutes, params)
+        if season != "none"
+        else cnt >= _enough_samples(ns, minutes, params)
+    )
+    fallback = (~fitted).sum(axis=1)
     if fallback.any():
         notes.append(f"{int(fallback.max())} buckets fell back to a coarser profile")
 
@@ -384,6 +396,7 @@ def _fit_seasonal(x: np.ndarray, ns: np.ndarray, params: BaselineParams) -> Seas
         notes=notes,
         bucket_minutes=minutes,
         tolerance_buckets=params.tolerance_buckets if season != "none" else 0,
+        fitted=fitted,
     )
 
 
@@ -395,6 +408,27 @@ def _enough_samples(ns: np.ndarray, bucket_minutes: int, params: BaselineParams)
     per_season = bucket_minutes * NS_PER_MINUTE / step
     wanted = max(params.min_bucket_samples, params.min_bucket_seasons * per_season)
     return min(wanted, 3.0 * per_season)
+
+
+def _own_buckets(
+    count: np.ndarray,
+    ns: np.ndarray,
+    buckets: np.ndarray,
+    season: Seasonality,
+    minutes: int,
+    params: BaselineParams,
+) -> np.ndarray:
+    """Which buckets stand on their own: enough samples (`_enough_samples`) and, for buckets
+    shorter than an hour, samples from at least three different weeks (days for hour_of_day),
+    so irregular scrapes that put two samples in one bucket do not pass for more history."""
+    ok = count >= _enough_samples(ns, minutes, params)
+    if minutes >= 60 or season == "none" or len(ns) == 0:
+        return ok
+    period = np.int64(SEASON_MINUTES[season] * NS_PER_MINUTE)
+    cycle = ns // period - ns.min() // period
+    pairs = np.unique(buckets.astype(np.int64) * (int(cycle.max()) + 1) + cycle)
+    seen = np.bincount(pairs // (int(cycle.max()) + 1), minlength=count.shape[1])
+    return ok & (seen >= 3)
 
 
 def _bucket_median_mad(
@@ -415,9 +449,10 @@ def _bucket_median_mad(
     if minutes < 60:
         hour_loc, hour_mad, _ = _bucket_median_mad(x, ns, season, 60, params, (gm, gd, gc))
         nb = n_buckets(season, minutes)
-        fm, fd, fc = _grouped_median_mad(x, bucket_of(ns, season, minutes), nb)
+        b = bucket_of(ns, season, minutes)
+        fm, fd, fc = _grouped_median_mad(x, b, nb)
         hour = np.arange(nb) * minutes // 60
-        ok = fc >= _enough_samples(ns, minutes, params)
+        ok = _own_buckets(fc, ns, b, season, minutes, params)
         return np.where(ok, fm, hour_loc[:, hour]), np.where(ok, fd, hour_mad[:, hour]), fc
     need = _enough_samples(ns, 60, params)
     dm, dd, dc = _grouped_median_mad(x, bucket_of(ns, "hour_of_day"), 24)

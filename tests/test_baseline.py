@@ -235,3 +235,14 @@ def test_fine_buckets_short_of_three_weeks_fall_back_to_their_hour_of_week():
     assert fine.fallback_buckets[0] == 2016
     saturday_10h = 5 * 24 + 10
     assert fine.location[0, saturday_10h * 12] == hourly.location[0, saturday_10h]  # not Monday's
+
+
+def test_irregular_scrapes_do_not_pass_two_weeks_off_as_three_for_tolerance():
+    rng = np.random.default_rng(3)
+    idx = MONDAY + pd.to_timedelta(np.cumsum(rng.uniform(4.5, 5.5, 14 * 280)), unit="min")
+    ns = to_ns(pd.DatetimeIndex(idx))
+    x = np.full(len(idx), 100.0) + rng.normal(0, 1, len(idx))
+    p = fit_profile(x, ns, BaselineParams(bucket_minutes=5))
+    assert np.bincount(bucket_of(ns, "hour_of_week", 5)).max() >= 3  # "three weeks' worth"
+    assert not p.fitted.any()  # ... but from two weeks only
+    assert p.fallback_buckets[0] == 2016
