@@ -302,7 +302,8 @@ def fit_profile(
     if x.shape[1] != len(ns):
         raise ValueError(f"{x.shape[1]} values but {len(ns)} timestamps")
     x = np.where(np.isfinite(x), x, np.nan)
-    mult = _fit_seasonal(x, ns, params)
+    axis = _TimeAxis(ns)
+    mult = _fit_seasonal(x, axis, params)
     recent = _recent(ns, params)
     if recent is None:
         return mult
@@ -313,10 +314,10 @@ def fit_profile(
     blocks = ((ns[-1] - ns) // int(params.level_hours * NS_PER_HOUR)).astype(np.intp)
     # Only its hourly medians are used (for the block offsets): no finer buckets needed.
     majority = replace(params, min_bucket_seasons=2.5, bucket_minutes=60, tolerance_minutes=0)
-    coarse = _fit_seasonal(x, ns, majority)
-    resid = x - coarse.location[:, _buckets(ns, coarse)]
+    coarse = _fit_seasonal(x, axis, majority)
+    resid = x - coarse.location[:, axis.buckets(coarse.seasonality, coarse.bucket_minutes)]
     block_off, _, _ = _grouped_median_mad(resid, blocks, int(blocks.max()) + 1)
-    add = _fit_seasonal(x - np.nan_to_num(block_off)[:, blocks], ns, params)
+    add = _fit_seasonal(x - np.nan_to_num(block_off)[:, blocks], axis, params)
     add.n_history = mult.n_history
     exp_add = add.location[:, _buckets(ns[recent], add)]
     offset, _ = nanmedian_rows(x[:, recent] - exp_add)
@@ -352,7 +353,7 @@ def _buckets(ns: np.ndarray, profile: SeasonalProfile) -> np.ndarray:
     return bucket_of(ns, profile.seasonality, profile.bucket_minutes)
 
 
-def _fit_seasonal(x: np.ndarray, ns: np.ndarray, params: BaselineParams) -> SeasonalProfile:
+def _fit_seasonal(x: np.ndarray, axis: _TimeAxis, params: BaselineParams) -> SeasonalProfile:
     """The seasonal location/scale profile with no trend correction (level 1, offset 0).
 
     Buckets shorter than an hour get their own median but share their hour's scale: the MAD of
@@ -360,22 +361,19 @@ def _fit_seasonal(x: np.ndarray, ns: np.ndarray, params: BaselineParams) -> Seas
     samples in four weeks, too few for a steady MAD; the hour holds six times as many.
     """
     notes: list[str] = []
-    whole = _grouped_median_mad(x, np.zeros(len(ns), dtype=np.intp), 1)
+    ns = axis.ns
+    whole = _grouped_median_mad(x, axis.buckets("none", 60), 1)
     loc_g, cnt_g = whole[0][:, 0], whole[2][:, 0]
     p999 = _nanquantile_rows(x, 0.999)
     noise_floor = np.nan_to_num((p999 - loc_g) / P999_TO_SIGMA, nan=0.0)
 
     season, minutes = params.seasonality, params.bucket_minutes
-    loc, mad, cnt = _bucket_median_mad(x, ns, season, minutes, params, whole)
+    loc, mad, cnt = _bucket_median_mad(x, axis, season, minutes, params, whole)
     if season != "none" and minutes < 60:
-        resid = x - np.nan_to_num(loc)[:, bucket_of(ns, season, minutes)]
-        _, hour_mad, _ = _bucket_median_mad(resid, ns, season, 60, params)
+        resid = x - np.nan_to_num(loc)[:, axis.buckets(season, minutes)]
+        _, hour_mad, _ = _bucket_median_mad(resid, axis, season, 60, params)
         mad = hour_mad[:, np.arange(loc.shape[1]) * minutes // 60]
-    fitted = (
-        _own_buckets(cnt, ns, bucket_of(ns, season, minutes), season, minutes, params)
-        if season != "none"
-        else cnt >= _enough_samples(ns, minutes, params)
-    )
+    fitted = _own_buckets(cnt, axis, season, minutes, params)
     fallback = (~fitted).sum(axis=1)
     if fallback.any():
         notes.append(f"{int(fallback.max())} buckets fell back to a coarser profile")
@@ -400,68 +398,85 @@ def _fit_seasonal(x: np.ndarray, ns: np.ndarray, params: BaselineParams) -> Seas
     )
 
 
-def _enough_samples(ns: np.ndarray, bucket_minutes: int, params: BaselineParams) -> float:
-    """Samples a bucket needs to stand on its own: `min_bucket_samples` (or `min_bucket_seasons`
-    seasons' worth if more), but never more than three seasons' worth at the data's step (a
-    5-minute bucket of 1-minute data: 15, i.e. three weeks of it)."""
-    step = max(float(np.median(np.diff(ns))), 1.0) if len(ns) > 1 else NS_PER_MINUTE
-    per_season = bucket_minutes * NS_PER_MINUTE / step
-    wanted = max(params.min_bucket_samples, params.min_bucket_seasons * per_season)
-    return min(wanted, 3.0 * per_season)
+class _TimeAxis:
+    """Facts about one fit's timestamps, computed once and shared by its profile fits: the
+    step, the bucket of each timestamp, and how many different weeks/days fill each bucket."""
+
+    def __init__(self, ns: np.ndarray) -> None:
+        self.ns = ns
+        self.step = max(float(np.median(np.diff(ns))), 1.0) if len(ns) > 1 else NS_PER_MINUTE
+        self._buckets: dict[tuple[str, int], np.ndarray] = {}
+        self._seen: dict[tuple[str, int], np.ndarray] = {}
+
+    def buckets(self, season: Seasonality, minutes: int) -> np.ndarray:
+        key = (season, minutes)
+        if key not in self._buckets:
+            self._buckets[key] = bucket_of(self.ns, season, minutes)
+        return self._buckets[key]
+
+    def seasons_seen(self, season: Seasonality, minutes: int) -> np.ndarray:
+        """Per bucket, how many different weeks (days for hour_of_day) have a sample in it."""
+        key = (season, minutes)
+        if key not in self._seen:
+            period = np.int64(SEASON_MINUTES[season] * NS_PER_MINUTE)
+            cycle = self.ns // period - self.ns.min() // period
+            mark = np.zeros((n_buckets(season, minutes), int(cycle.max()) + 1), dtype=bool)
+            mark[self.buckets(season, minutes), cycle] = True
+            self._seen[key] = mark.sum(axis=1)
+        return self._seen[key]
+
+    def enough_samples(self, minutes: int, params: BaselineParams) -> float:
+        """Samples a bucket needs to stand on its own: `min_bucket_samples` (or
+        `min_bucket_seasons` seasons' worth if more), but never more than three seasons' worth at
+        the data's step (a 5-minute bucket of 1-minute data: 15, i.e. three weeks of it)."""
+        per_season = minutes * NS_PER_MINUTE / self.step
+        wanted = max(params.min_bucket_samples, params.min_bucket_seasons * per_season)
+        return min(wanted, 3.0 * per_season)
 
 
 def _own_buckets(
-    count: np.ndarray,
-    ns: np.ndarray,
-    buckets: np.ndarray,
-    season: Seasonality,
-    minutes: int,
-    params: BaselineParams,
+    count: np.ndarray, axis: _TimeAxis, season: Seasonality, minutes: int, params: BaselineParams
 ) -> np.ndarray:
-    """Which buckets stand on their own: enough samples (`_enough_samples`) and, for buckets
-    shorter than an hour, samples from at least three different weeks (days for hour_of_day),
-    so irregular scrapes that put two samples in one bucket do not pass for more history."""
-    ok = count >= _enough_samples(ns, minutes, params)
-    if minutes >= 60 or season == "none" or len(ns) == 0:
+    """Which buckets stand on their own: enough samples (`_TimeAxis.enough_samples`) and, for
+    buckets shorter than an hour, samples from at least three different weeks (days for
+    hour_of_day), so irregular scrapes that put two samples in one bucket do not pass for more
+    history."""
+    ok = count >= axis.enough_samples(minutes, params)
+    if minutes >= 60 or season == "none" or len(axis.ns) == 0:
         return ok
-    period = np.int64(SEASON_MINUTES[season] * NS_PER_MINUTE)
-    cycle = ns // period - ns.min() // period
-    pairs = np.unique(buckets.astype(np.int64) * (int(cycle.max()) + 1) + cycle)
-    seen = np.bincount(pairs // (int(cycle.max()) + 1), minlength=count.shape[1])
-    return ok & (seen >= 3)
+    return ok & (axis.seasons_seen(season, minutes) >= 3)
 
 
 def _bucket_median_mad(
     x: np.ndarray,
-    ns: np.ndarray,
+    axis: _TimeAxis,
     season: Seasonality,
     minutes: int,
     params: BaselineParams,
     whole: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Median, MAD and count per season bucket. A bucket with too few samples
-    (`_enough_samples`) takes the coarser profile's median and MAD: a finer-than-hourly bucket
-    its hour's, then hour_of_week -> hour_of_day -> global. `whole` is the global
-    median/MAD/count if the caller has it already."""
-    gm, gd, gc = whole or _grouped_median_mad(x, np.zeros(len(ns), dtype=np.intp), 1)
+    """Median, MAD and count per season bucket. A bucket that cannot stand on its own
+    (`_own_buckets`) takes the coarser profile's median and MAD: a finer-than-hourly bucket its
+    hour's, then hour_of_week -> hour_of_day -> global. `whole` is the global median/MAD/count
+    if the caller has it already."""
+    gm, gd, gc = whole or _grouped_median_mad(x, axis.buckets("none", 60), 1)
     if season == "none":
         return gm, gd, gc
     if minutes < 60:
-        hour_loc, hour_mad, _ = _bucket_median_mad(x, ns, season, 60, params, (gm, gd, gc))
+        hour_loc, hour_mad, _ = _bucket_median_mad(x, axis, season, 60, params, (gm, gd, gc))
         nb = n_buckets(season, minutes)
-        b = bucket_of(ns, season, minutes)
-        fm, fd, fc = _grouped_median_mad(x, b, nb)
+        fm, fd, fc = _grouped_median_mad(x, axis.buckets(season, minutes), nb)
         hour = np.arange(nb) * minutes // 60
-        ok = _own_buckets(fc, ns, b, season, minutes, params)
+        ok = _own_buckets(fc, axis, season, minutes, params)
         return np.where(ok, fm, hour_loc[:, hour]), np.where(ok, fd, hour_mad[:, hour]), fc
-    need = _enough_samples(ns, 60, params)
-    dm, dd, dc = _grouped_median_mad(x, bucket_of(ns, "hour_of_day"), 24)
+    need = axis.enough_samples(60, params)
+    dm, dd, dc = _grouped_median_mad(x, axis.buckets("hour_of_day", 60), 24)
     enough = dc >= need
     day_loc = np.where(enough, dm, gm)
     day_mad = np.where(enough, dd, gd)
     if season == "hour_of_day":
         return day_loc, day_mad, dc
-    wm, wd, wc = _grouped_median_mad(x, bucket_of(ns, "hour_of_week"), 168)
+    wm, wd, wc = _grouped_median_mad(x, axis.buckets("hour_of_week", 60), 168)
     enough_w = wc >= need
     hod = np.arange(168) % 24
     return np.where(enough_w, wm, day_loc[:, hod]), np.where(enough_w, wd, day_mad[:, hod]), wc
