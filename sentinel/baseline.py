@@ -48,6 +48,7 @@ walk-forward eval that checks every few minutes does not recompute 30 days each 
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -520,6 +521,8 @@ class BaselineCache:
 
     The fit cutoff is the start of the refit period containing the scored window's start, so the
     profile never sees the points it scores, and successive checks inside one period reuse it.
+    With a `spread` key (the service), periods start at a whole-minute phase derived from it, so
+    a thousand services do not all refit in the first minute of every hour.
     """
 
     def __init__(self, refit_seconds: int = 3600) -> None:
@@ -528,8 +531,12 @@ class BaselineCache:
         self.fits = 0
         self.hits = 0
 
-    def cutoff(self, window_start_ns: int) -> int:
-        return window_start_ns - window_start_ns % self.refit_ns
+    def cutoff(self, window_start_ns: int, spread: Hashable | None = None) -> int:
+        phase = 0
+        if spread is not None:
+            minutes = max(self.refit_ns // NS_PER_MINUTE, 1)
+            phase = zlib.crc32(repr(spread).encode()) % minutes * NS_PER_MINUTE
+        return window_start_ns - (window_start_ns - phase) % self.refit_ns
 
     def get(self, key: Hashable, cutoff_ns: int) -> object | None:
         entry = self._entries.get(key)

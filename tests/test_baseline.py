@@ -246,3 +246,13 @@ def test_irregular_scrapes_do_not_pass_two_weeks_off_as_three_for_tolerance():
     assert np.bincount(bucket_of(ns, "hour_of_week", 5)).max() >= 3  # "three weeks' worth"
     assert not p.fitted.any()  # ... but from two weeks only
     assert p.fallback_buckets[0] == 2016
+
+
+def test_cache_spreads_each_services_refits_over_the_hour():
+    cache = BaselineCache(refit_seconds=3600)
+    h, m = 3_600_000_000_000, 60_000_000_000
+    start = 10 * h + 5
+    cutoffs = {cache.cutoff(start, spread=f"svc-{i}") % h // m for i in range(200)}
+    assert len(cutoffs) > 40  # refits start at many different minutes, not all at :00
+    one = cache.cutoff(start, spread="api-service")
+    assert one <= start < one + h and cache.cutoff(start, spread="api-service") == one

@@ -264,7 +264,8 @@ def test_baseline_is_refit_once_per_hour_not_per_check(history):
     start = s.index[-1].floor("h") - timedelta(hours=1)
     for minutes in range(0, 60, 5):
         assessor.assess(data_at(s, start + timedelta(minutes=minutes)))
-    assert assessor.cache.fits == 1 and assessor.cache.hits == 11
+    # one refit period spans the hour, at a per-service phase: at most one refit inside it
+    assert assessor.cache.fits <= 2 and assessor.cache.fits + assessor.cache.hits == 12
 
 
 def test_build_assessor_uses_the_configured_detector_and_validates_params():

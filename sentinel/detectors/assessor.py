@@ -106,7 +106,9 @@ class StatisticalAssessor:
         if not in_window.any():
             return _unknown(name, f"no data in the last {self.detection.window_minutes} min")
 
-        cutoff_ns = self.cache.cutoff(int(to_ns(pd.DatetimeIndex([context_start]))[0]))
+        cutoff_ns = self.cache.cutoff(
+            int(to_ns(pd.DatetimeIndex([context_start]))[0]), spread=data.service.name
+        )
         key = (data.data_source, data.service.name, name, self.detector)
         detector = self.cache.get(key, cutoff_ns)
         if detector is None:
