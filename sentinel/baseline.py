@@ -24,8 +24,9 @@ for hours first, then becomes the new normal instead of alarming for days.
 
 Fallbacks, in order, so every input gives a defined answer:
 - a bucket with fewer than `min_bucket_samples` samples, or three seasons' worth at the data's
-  step if that is fewer (short history, scrape gaps), takes the coarser profile's value:
-  hour_of_week -> hour_of_day -> global;
+  step if that is fewer (short history, scrape gaps), takes the coarser profile's value: a
+  finer-than-hourly bucket (which also needs samples from three different weeks) its hour's,
+  then hour_of_week -> hour_of_day -> global;
 - a bucket scale of zero (MAD = 0: a constant or mostly-zero series) is replaced by
   `noise_floor = (P99.9 - P50) / 3.09` of the whole history, so a mostly-zero counter
   (deadlocks) gets the spread of its rare normal bursts rather than zero; every scale is then at least
@@ -42,8 +43,9 @@ minutes off its usual time is not an anomaly at each edge.
 
 Everything is vectorised over a 2-D array `[n_series, n_points]` sharing one time axis, so one fit
 serves a single metric or ten thousand series alike (see benchmarks/bench_detectors.py).
-`BaselineCache` keeps fitted profiles between checks and refits only when the hour changes, so a
-walk-forward eval that checks every few minutes does not recompute 30 days each time.
+`BaselineCache` keeps fitted profiles between checks and refits once an hour (each service at its
+own minute of the hour), so a walk-forward eval that checks every few minutes does not recompute
+30 days each time.
 """
 
 from __future__ import annotations
@@ -308,7 +310,8 @@ def fit_profile(
     recent = _recent(ns, params)
     if recent is None:
         return mult
-    exp = np.where(np.isfinite(x[:, recent]), mult.location[:, _buckets(ns[recent], mult)], np.nan)
+    b_recent = axis.buckets(params.seasonality, params.bucket_minutes)[recent]
+    exp = np.where(np.isfinite(x[:, recent]), mult.location[:, b_recent], np.nan)
     mult.level = _level_ratio(x[:, recent], exp, params)
     if params.trend == "multiplicative":
         return mult
@@ -320,7 +323,7 @@ def fit_profile(
     block_off, _, _ = _grouped_median_mad(resid, blocks, int(blocks.max()) + 1)
     add = _fit_seasonal(x - np.nan_to_num(block_off)[:, blocks], axis, params)
     add.n_history = mult.n_history
-    exp_add = add.location[:, _buckets(ns[recent], add)]
+    exp_add = add.location[:, b_recent]
     offset, _ = nanmedian_rows(x[:, recent] - exp_add)
     add.offset = np.nan_to_num(offset, nan=0.0, posinf=0.0, neginf=0.0)
     if params.trend == "additive":
@@ -350,16 +353,12 @@ def fit_profile(
     )
 
 
-def _buckets(ns: np.ndarray, profile: SeasonalProfile) -> np.ndarray:
-    return bucket_of(ns, profile.seasonality, profile.bucket_minutes)
-
-
 def _fit_seasonal(x: np.ndarray, axis: _TimeAxis, params: BaselineParams) -> SeasonalProfile:
     """The seasonal location/scale profile with no trend correction (level 1, offset 0).
 
     Buckets shorter than an hour get their own median but share their hour's scale: the MAD of
-    the residuals from those medians over the whole hour. A 10-minute bucket holds only ~40
-    samples in four weeks, too few for a steady MAD; the hour holds six times as many.
+    the residuals from those medians over the whole hour. A 5-minute bucket holds only 20
+    samples in four weeks of 1-minute data, too few for a steady MAD; the hour holds 240.
     """
     notes: list[str] = []
     ns = axis.ns

@@ -3,7 +3,8 @@
 Per metric, at check time `at`:
 1. clean the series (sorted, unique, finite, nothing after `at`);
 2. fit the detector on history strictly before the refit cutoff (the start of the refit period
-   holding the context's first point), or reuse the cached fit for that cutoff;
+   holding the context's first point; each service's periods start at its own minute), or
+   reuse the cached fit for that cutoff;
 3. score the context `(at - context, at]`, judge the window `(at - window, at]`;
 4. alarm aggregation: the status comes from the `min_points`-th highest score in the window, so a
    single odd point reads at most WATCH; absolute thresholds (MetricConfig.thresholds) count the
