@@ -39,7 +39,7 @@ def test_sample_has_the_nab_layout(sample):
 
 def test_run_writes_nab_result_files_and_finds_the_spikes(sample, tmp_path):
     report = run_nab(sample, "seasonal_mad", tmp_path, threshold=0.7)
-    out = tmp_path / "seasonal_mad" / "artificialWithAnomaly" / "seasonal_mad_spikes.csv"
+    out = tmp_path / "seasonalMad" / "artificialWithAnomaly" / "seasonalMad_spikes.csv"
     frame = pd.read_csv(out)
     assert list(frame.columns) == ["timestamp", "value", "anomaly_score", "label"]
     assert frame["anomaly_score"].between(0, 1).all()
@@ -125,4 +125,38 @@ def test_cli_prints_figures(sample, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "precision" in result.output and "NAB standard" in result.output
-    assert (tmp_path / "seasonal_mad" / "artificialWithAnomaly").is_dir()
+    assert (tmp_path / "seasonalMad" / "artificialWithAnomaly").is_dir()
+
+
+def test_result_files_have_one_row_per_input_row_in_input_order(tmp_path):
+    """NAB's scorer asserts one result row per data row: duplicates and NaN rows stay."""
+    (tmp_path / "data" / "cat").mkdir(parents=True)
+    (tmp_path / "labels").mkdir()
+    stamps = pd.date_range("2026-01-01", periods=200, freq="5min").strftime("%Y-%m-%d %H:%M:%S")
+    rows = [f"{t},{50 + (i % 7)}" for i, t in enumerate(stamps)]
+    rows.insert(120, f"{stamps[119]},51")  # a duplicate timestamp
+    rows.insert(60, f"{stamps[59]},nan")  # a duplicate whose value is NaN
+    rows[10] = f"{stamps[10]},"  # an empty value
+    (tmp_path / "data" / "cat" / "dup_file.csv").write_text(
+        "timestamp,value\n" + "\n".join(rows) + "\n"
+    )
+    (tmp_path / "labels" / "combined_windows.json").write_text(
+        json.dumps({"cat/dup_file.csv": [[stamps[150], stamps[160]]]})
+    )
+    run_nab(tmp_path, "seasonal_mad", tmp_path / "out")
+    out = tmp_path / "out" / "seasonalMad" / "cat" / "seasonalMad_dup_file.csv"
+    data = pd.read_csv(tmp_path / "data" / "cat" / "dup_file.csv")
+    result = pd.read_csv(out)
+    assert len(result) == len(data) == 202
+    assert list(result["timestamp"]) == list(data["timestamp"])
+    assert result["value"].isna().sum() == 2 and result.loc[10, "anomaly_score"] == 0
+    assert result["label"].sum() == 11
+
+
+def test_nab_names_have_no_underscore_and_map_back():
+    from sentinel.detectors.registry import DETECTORS
+    from sentinel.evaluation.nab_output import nab_name, sentinel_name
+
+    for name in DETECTORS:
+        assert "_" not in nab_name(name)
+        assert sentinel_name(nab_name(name)) == name

@@ -16,7 +16,10 @@ def nab(
         Path, typer.Option(help="NAB layout: DIR/data/<category>/*.csv and DIR/labels/")
     ],
     out: Annotated[
-        Path, typer.Option(help="writes OUT/<detector>/<category>/<detector>_<file>.csv")
+        Path,
+        typer.Option(
+            help="writes OUT/<name>/<category>/<name>_<file>.csv, <name> the NAB name (no _)"
+        ),
     ],
     detector: Annotated[
         str, typer.Option(help="detector name (sentinel.detectors.DETECTORS)")
@@ -28,8 +31,14 @@ def nab(
 ) -> None:
     """Score a detector streaming on NAB-layout data; print event-level P/R/F1 and a NAB score."""
     from sentinel.evaluation.nab import run_nab
+    from sentinel.evaluation.nab_output import nab_name
 
     cats = [c.strip() for c in categories.split(",") if c.strip()]
     report = run_nab(data_dir, detector, out, cats or None, threshold)
     typer.echo(report.table())
-    typer.echo(f"results: {out / detector}")
+    name = nab_name(detector)
+    typer.echo(f"results: {out / name} (NAB detector name {name!r} for {detector!r})")
+    typer.echo(
+        f"score with NAB's own scorer: cp -r {out / name} NAB/results/ && cd NAB && "
+        f"python run.py -d {name} --optimize --score --normalize --skipConfirmation"
+    )

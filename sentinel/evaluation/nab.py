@@ -2,8 +2,11 @@
 
 Layout read: `DIR/data/<category>/<file>.csv` (columns timestamp,value) and
 `DIR/labels/combined_windows.json` mapping `"<category>/<file>.csv"` to `[[start, end], ...]`.
-Layout written: `OUT/<detector>/<category>/<detector>_<file>.csv` with columns
-timestamp,value,anomaly_score,label, which NAB's own scorer reads.
+Layout written: `OUT/<name>/<category>/<name>_<file>.csv` with columns
+timestamp,value,anomaly_score,label, which NAB's own scorer reads: exactly one row per input row
+in input order (duplicate timestamps, NaN values and unparseable rows included), and `<name>` the
+detector's NAB name without `_` (`sentinel.evaluation.nab_output.nab_name`), since NAB's scorer
+splits result file names at the first `_`.
 
 Streaming: the series is cut into blocks; each block is scored by a detector fitted only on the
 points before it (refitted per block), with a few earlier points as context for stateful
@@ -48,6 +51,11 @@ class NabSeries:
     timestamps: pd.DatetimeIndex
     values: np.ndarray
     windows: list[tuple[pd.Timestamp, pd.Timestamp]]
+    # The input rows as read, for one output row each: timestamp text, value, and the index of
+    # the cleaned point holding that timestamp (-1: unparseable timestamp).
+    raw_timestamps: tuple[str, ...] = ()
+    raw_values: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    row_point: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
 
     @property
     def category(self) -> str:
@@ -171,16 +179,26 @@ def _read_file(path: Path, key: str, raw_windows: Any) -> NabSeries:
         raise SentinelError(f"{path}: unreadable CSV: {exc}") from exc
     if not {"timestamp", "value"} <= set(frame.columns):
         raise SentinelError(f"{path}: needs columns timestamp,value; has {list(frame.columns)}")
-    ts = pd.to_datetime(frame["timestamp"], utc=True, errors="coerce")
+    ts = pd.to_datetime(frame["timestamp"], utc=True, errors="coerce", format="mixed")
     values = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=np.float64)
     ok = ts.notna().to_numpy()
     s = pd.Series(values[ok], index=pd.DatetimeIndex(ts[ok]))
     s = s[~s.index.duplicated(keep="last")].sort_index()
+    row_point = np.full(len(frame), -1, dtype=np.intp)
+    row_point[ok] = s.index.get_indexer(pd.DatetimeIndex(ts[ok]))
     try:
         windows = [(_utc(a), _utc(b)) for a, b in raw_windows]
     except (TypeError, ValueError) as exc:
         raise SentinelError(f"labels for {key}: expected [[start, end], ...]: {exc}") from exc
-    return NabSeries(key, pd.DatetimeIndex(s.index), s.to_numpy(), windows)
+    return NabSeries(
+        key,
+        pd.DatetimeIndex(s.index),
+        s.to_numpy(),
+        windows,
+        raw_timestamps=tuple(frame["timestamp"].astype(str)),
+        raw_values=values,
+        row_point=row_point,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,7 +212,7 @@ def stream_scores(
     timestamps: pd.DatetimeIndex,
     params: dict[str, Any] | None = None,
     blocks: int = 100,
-    context: int = 12,
+    context: int = 60,
     max_history: int = 50_000,
 ) -> np.ndarray:
     """Score every point with a detector fitted only on earlier points (refit per block)."""
@@ -308,17 +326,8 @@ def run_nab(
 
 
 def write_result(out: Path, detector: str, series: NabSeries, scores: np.ndarray) -> Path:
-    """OUT/<detector>/<category>/<detector>_<file>.csv, the file NAB's scorer reads."""
-    path = Path(out) / detector / series.category / f"{detector}_{series.file}"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """OUT/<nab name>/<category>/<nab name>_<file>.csv, one row per input row (nab_output)."""
+    from sentinel.evaluation.nab_output import write_rows
+
     label = (window_mask(series.timestamps, series.windows) >= 0).astype(int)
-    frame = pd.DataFrame(
-        {
-            "timestamp": series.timestamps.tz_convert("UTC").strftime(TIME_FORMAT),
-            "value": series.values,
-            "anomaly_score": np.round(scores, 6),
-            "label": label,
-        }
-    )
-    frame.to_csv(path, index=False)
-    return path
+    return write_rows(out, detector, series, scores, label)
