@@ -210,11 +210,14 @@ class LLMConfig(Strict):
     replay_dir: Path = Field(Path("data/replay"), description="relative to the project root")
     max_tokens: int = Field(1024, gt=0)
     timeout_s: float = Field(60.0, gt=0, description="per request, passed to the SDK")
+    check_deadline_s: float = Field(
+        20.0,
+        gt=0,
+        description="total for one check's model calls (retries, repair, tiered second model); "
+        "never more than 0.8 x the service interval",
+    )
     max_retries: int = Field(2, ge=0, description="the SDK's own retries (429, 529, 5xx)")
     cache_ttl: Literal["5m", "1h"] = "5m"
-    confidence_floor: float = Field(
-        0.6, ge=0, le=1, description="tiered: ask the strong model below this confidence"
-    )
     calls_per_hour: int | None = Field(120, gt=0, description="cap; null = no cap")
     monthly_budget_usd: float | None = Field(50.0, gt=0, description="cap; null = no cap")
     budget_state: Path | None = Field(

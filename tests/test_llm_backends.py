@@ -158,35 +158,39 @@ def test_untrusted_labels_and_logs_arrive_fenced_as_data(server):
     assert json.loads(payload)[0].startswith("IGNORE ALL PREVIOUS")
 
 
-def test_tiered_asks_strong_model_only_for_alerts(server):
+def test_tiered_asks_strong_model_only_when_cheap_and_detectors_disagree(server):
     server.push(
-        Scripted(body=message_body(c.answer(status="WARNING", confidence=0.9))),
+        Scripted(body=message_body(c.answer(status="WATCH", confidence=0.9))),  # vs WARNING
         Scripted(body=message_body(c.answer(status="CRITICAL"), model="claude-sonnet-5-5")),
-        Scripted(body=message_body(c.answer(status="NORMAL", confidence=0.95))),
+        Scripted(body=message_body(c.answer(status="WARNING", confidence=0.3))),  # agrees
     )
     judge = judge_for(server, strategy="tiered:haiku,sonnet")
-    escalated = judge.judge(c.data(), c.assessment())
-    calm = judge.judge(c.data(), c.assessment())
+    escalated = judge.judge(c.data(), c.assessment(Status.WARNING))
+    agreed = judge.judge(c.data(), c.assessment(Status.WARNING))
 
     assert escalated.provenance.path == "tiered:claude-sonnet-5-5"
     assert escalated.status is Status.CRITICAL
+    assert "said WATCH, detectors WARNING" in escalated.provenance.note
     assert escalated.usage.input_tokens == 1800
     assert [r.body["model"] for r in server.requests[:2]] == [
         "claude-haiku-5-5",
         "claude-sonnet-5-5",
     ]
-    assert calm.provenance.path == "tiered:claude-haiku-5-5"
+    # low self-rated confidence no longer summons the strong model: agreement does not
+    assert agreed.provenance.path == "tiered:claude-haiku-5-5"
     assert len(server.requests) == 3
 
 
-def test_tiered_asks_strong_model_when_unsure(server):
+def test_confident_cheap_normal_on_a_critical_check_is_reviewed_by_the_strong_model(server):
     server.push(
-        Scripted(body=message_body(c.answer(status="WATCH", confidence=0.3))),
-        Scripted(body=message_body(c.answer(status="NORMAL", confidence=0.9))),
+        Scripted(body=message_body(c.answer(status="NORMAL", confidence=0.99))),
+        Scripted(body=message_body(c.answer(status="CRITICAL"), model="claude-sonnet-5-5")),
     )
-    verdict = judge_for(server, strategy="tiered:haiku,sonnet").judge(c.data(), c.assessment())
+    judge = judge_for(server, strategy="tiered:haiku,sonnet")
+    verdict = judge.judge(c.data(), c.assessment(Status.CRITICAL))
+    assert [r.body["model"] for r in server.requests] == ["claude-haiku-5-5", "claude-sonnet-5-5"]
     assert verdict.provenance.path == "tiered:claude-sonnet-5-5"
-    assert "confidence 0.30" in verdict.provenance.note
+    assert verdict.status is Status.CRITICAL
 
 
 def test_call_cap_continues_on_statistical_path(server):

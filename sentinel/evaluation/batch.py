@@ -85,7 +85,7 @@ def replay_batched(
         strong = [
             judges[1].request(d, a)
             for (d, a), req in zip(checks, first, strict=True)
-            if _escalates(tiered, req, results.get(req.key()), recorder)
+            if _escalates(tiered, req, a, results.get(req.key()), recorder)
         ]
         results.update(submit(strong))
     answers = BatchAnswers(live, results)
@@ -108,6 +108,7 @@ def _llm_judges(judge: object) -> list[LLMJudge]:
 def _escalates(
     tiered: TieredJudge,
     request: ModelRequest,
+    assessment: Assessment,
     result: BatchResult | None,
     recorder: ReplayBackend | None,
 ) -> bool:
@@ -123,4 +124,4 @@ def _escalates(
         answer, _ = check_reply(reply, request, reply.usage, 0.0)
     except LLMError:
         return False
-    return answer is not None and tiered.needs_strong(answer)
+    return answer is not None and tiered.needs_strong(answer, assessment)

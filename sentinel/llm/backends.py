@@ -2,7 +2,8 @@
 
 Every backend (Anthropic API, AWS Bedrock, replay of recorded calls) implements `send`; `ask` is
 shared, so the checks a reply must pass (stop_reason, schema, one bounded repair) are the same
-whichever backend produced it. Retries and timeouts are the SDK's own (max_retries, timeout).
+whichever backend produced it. Retries and timeouts are the SDK's own (max_retries, timeout),
+bounded by the check's Deadline (sentinel.llm.deadline) through SDK middleware.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import anthropic
 from pydantic import ValidationError
 
 from sentinel.errors import LLMError
+from sentinel.llm.deadline import Deadline, DeadlineMiddleware
 from sentinel.llm.prices import ModelInfo
 from sentinel.llm.prompts import RenderedPrompt
 from sentinel.llm.schema import ModelVerdict
@@ -40,6 +42,7 @@ class ModelRequest:
     max_tokens: int = 1024
     cache_ttl: str = "5m"
     repair: tuple[str, str] | None = None  # (previous answer, what was wrong with it)
+    deadline: Deadline | None = field(default=None, compare=False)  # the check's; not keyed
 
     def messages(self) -> list[dict[str, Any]]:
         """The conversation; a repair adds the bad answer and a correction, ending on user."""
@@ -123,7 +126,12 @@ class Backend(ABC):
         answer, problem = check_reply(reply, request, usage, cost)
         attempts = 1
         if answer is None:
-            reply = self.send(replace(request, repair=(reply.text, problem)))
+            try:
+                reply = self.send(replace(request, repair=(reply.text, problem)))
+            except ModelCallFailed:
+                raise
+            except LLMError as exc:  # e.g. the deadline: the first call was billed anyway
+                raise ModelCallFailed(f"{exc} (schema repair not sent)", usage, cost) from exc
             usage = usage + reply.usage
             cost += request.model.cost_usd(reply.usage)
             attempts = 2
@@ -203,6 +211,9 @@ class SDKBackend(Backend):
         self.client = client
         self.name = name
         self.model_ids = model_ids or {}
+        timeout = client.timeout
+        self.timeout_s = float(timeout.read or 60.0) if hasattr(timeout, "read") else timeout
+        self.max_retries = client.max_retries
 
     @property
     def endpoint(self) -> str:
@@ -236,8 +247,16 @@ class SDKBackend(Backend):
         params = self.params(request)
         model_id = params["model"]
         started = time.perf_counter()
+        client = self.client
+        if request.deadline is not None:
+            request.deadline.check(f"calling {model_id}")
+            client = client.with_middleware(
+                DeadlineMiddleware(request.deadline, self.timeout_s or 60.0, self.max_retries)
+            )
         try:
-            message = self.client.messages.create(**params)
+            message = client.messages.create(**params)
+        except LLMError:
+            raise  # the deadline, raised by our middleware
         except anthropic.APITimeoutError as exc:
             raise LLMError(f"{self.name} {model_id}: timed out after the SDK's retries") from exc
         except anthropic.APIStatusError as exc:

@@ -75,13 +75,19 @@ def build_judge(
     guard = CostGuard(llm.calls_per_hour, llm.monthly_budget_usd, state)
     judges = [
         LLMJudge(
-            backend, m, prompt, max_tokens=llm.max_tokens, cache_ttl=llm.cache_ttl, guard=guard
+            backend,
+            m,
+            prompt,
+            max_tokens=llm.max_tokens,
+            cache_ttl=llm.cache_ttl,
+            guard=guard,
+            deadline_s=llm.check_deadline_s,
         )
         for m in models
     ]
     if kind == "llm":
         return judges[0]
-    return TieredJudge(judges[0], judges[1], confidence_floor=llm.confidence_floor)
+    return TieredJudge(judges[0], judges[1])
 
 
 def build_live_backend(

@@ -1,7 +1,9 @@
 """Judges: turn a check's data and statistical assessment into a model-graded Verdict.
 
 `LLMJudge` asks one model; `TieredJudge` asks a cheap model first and a stronger one only when
-the cheap one says WARNING/CRITICAL or is unsure. Both implement sentinel.agent.Judge: they raise
+the cheap one disagrees with the detectors about paging (one says WARNING/CRITICAL, the other
+does not). Self-rated confidence does not route: it is poorly calibrated, and a confident cheap
+NORMAL on a statistically CRITICAL check is exactly the answer that needs a second opinion. Both implement sentinel.agent.Judge: they raise
 LLMError when no trustworthy verdict exists (the agent then falls back to the statistical one)
 and BudgetExceeded when a cost cap forbids the call.
 """
@@ -13,6 +15,7 @@ from sentinel.errors import BudgetExceeded, LLMError
 from sentinel.llm.backends import Backend, ModelCallFailed, ModelRequest, StructuredReply
 from sentinel.llm.budget import CostGuard
 from sentinel.llm.context import latest_values
+from sentinel.llm.deadline import Deadline, capped_deadline_s
 from sentinel.llm.prices import ModelInfo
 from sentinel.llm.prompts import PromptTemplate
 from sentinel.llm.schema import ModelVerdict, to_verdict, verdict_json_schema
@@ -31,35 +34,50 @@ class LLMJudge:
         max_tokens: int = 1024,
         cache_ttl: str = "5m",
         guard: CostGuard | None = None,
+        deadline_s: float = 20.0,
     ):
         self.backend, self.model, self.prompt = backend, model, prompt
         self.max_tokens, self.cache_ttl, self.guard = max_tokens, cache_ttl, guard
+        self.deadline_s = deadline_s
+
+    def deadline(self, data: ServiceData) -> Deadline:
+        """This check's budget for model calls, always shorter than the service's interval."""
+        return Deadline(capped_deadline_s(self.deadline_s, data.service.interval_seconds))
 
     @property
     def alias(self) -> str:
         return self.model.alias
 
     def judge(self, data: ServiceData, assessment: Assessment) -> Verdict:
-        verdict, _ = self.consult(data, assessment, path=f"llm:{self.alias}")
+        verdict, _ = self.consult(data, assessment, f"llm:{self.alias}", self.deadline(data))
         return verdict
 
-    def request(self, data: ServiceData, assessment: Assessment) -> ModelRequest:
+    def request(
+        self, data: ServiceData, assessment: Assessment, deadline: Deadline | None = None
+    ) -> ModelRequest:
         return ModelRequest(
             model=self.model,
             prompt=self.prompt.render(data, assessment),
             schema=verdict_json_schema(),
             max_tokens=self.max_tokens,
             cache_ttl=self.cache_ttl,
+            deadline=deadline,
         )
 
     def consult(
-        self, data: ServiceData, assessment: Assessment, path: str
+        self,
+        data: ServiceData,
+        assessment: Assessment,
+        path: str,
+        deadline: Deadline | None = None,
     ) -> tuple[Verdict, ModelVerdict]:
         """Ask the model once (plus at most one repair); the verdict and the raw answer."""
+        if deadline is not None:
+            deadline.check(f"asking {self.alias}")  # before the budget reserves anything
         if self.guard:
             self.guard.admit(data.at)
         try:
-            reply: StructuredReply = self.backend.ask(self.request(data, assessment))
+            reply: StructuredReply = self.backend.ask(self.request(data, assessment, deadline))
         except ModelCallFailed as exc:
             if self.guard:
                 self.guard.record(data.at, exc.cost_usd)
@@ -89,21 +107,29 @@ class LLMJudge:
 
 
 class TieredJudge:
-    """Cheap model first; the strong model only for WARNING/CRITICAL or low confidence."""
+    """Cheap model first; the strong model when the cheap one and the detectors disagree."""
 
-    def __init__(self, cheap: LLMJudge, strong: LLMJudge, confidence_floor: float = 0.6):
-        self.cheap, self.strong, self.confidence_floor = cheap, strong, confidence_floor
+    def __init__(self, cheap: LLMJudge, strong: LLMJudge):
+        self.cheap, self.strong = cheap, strong
 
-    def needs_strong(self, answer: ModelVerdict) -> bool:
-        return Status(answer.status).alerts or answer.confidence < self.confidence_floor
+    @staticmethod
+    def needs_strong(answer: ModelVerdict, assessment: Assessment) -> bool:
+        """Disagreement on whether to page: the model's raw status vs the detectors' status."""
+        return Status(answer.status).alerts != assessment.verdict.status.alerts
 
     def judge(self, data: ServiceData, assessment: Assessment) -> Verdict:
-        first, answer = self.cheap.consult(data, assessment, path=f"tiered:{self.cheap.alias}")
-        if not self.needs_strong(answer):
+        deadline = self.cheap.deadline(data)  # one budget for both models
+        first, answer = self.cheap.consult(data, assessment, f"tiered:{self.cheap.alias}", deadline)
+        if not self.needs_strong(answer, assessment):
             return first
-        why = f"{self.cheap.alias} said {answer.status} at confidence {answer.confidence:.2f}"
+        why = (
+            f"{self.cheap.alias} said {answer.status}, detectors "
+            f"{assessment.verdict.status.value}: disagreement"
+        )
         try:
-            second, _ = self.strong.consult(data, assessment, path=f"tiered:{self.strong.alias}")
+            second, _ = self.strong.consult(
+                data, assessment, f"tiered:{self.strong.alias}", deadline
+            )
         except BudgetExceeded as exc:
             return _annotate(first, f"{why}; {self.strong.alias} skipped: {exc}")
         except LLMError as exc:
