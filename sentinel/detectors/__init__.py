@@ -6,15 +6,27 @@ the detectors, their settings and the numbers behind the default.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sentinel.config import SentinelConfig
 from sentinel.detectors.assessor import StatisticalAssessor
 from sentinel.detectors.base import SCORE_LEVELS, Detector
-from sentinel.detectors.ensemble import EnsembleDetector
-from sentinel.detectors.isolation_forest import IsolationForestDetector
-from sentinel.detectors.level_shift import LevelShiftDetector
 from sentinel.detectors.registry import DETECTORS, make_detector
-from sentinel.detectors.seasonal_mad import SeasonalMADDetector
-from sentinel.detectors.zscore import ZScoreDetector
+
+# Detector classes load on first use (scikit-learn for isolation_forest): see registry.
+_CLASSES = {
+    "EnsembleDetector": "ensemble",
+    "IsolationForestDetector": "isolation_forest",
+    "LevelShiftDetector": "level_shift",
+    "SeasonalMADDetector": "seasonal_mad",
+    "ZScoreDetector": "zscore",
+}
+
+
+def __getattr__(attr: str) -> Any:
+    if attr in _CLASSES:
+        return DETECTORS[_CLASSES[attr]]
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
 
 
 def build_assessor(config: SentinelConfig, detector: str | None = None) -> StatisticalAssessor:
