@@ -195,6 +195,20 @@ class GeneratorInfo(Strict):
     seed: int
 
 
+class ImportInfo(Strict):
+    """Where an imported fixture came from and every choice the importer made, so a reader can
+    tell real values from what the import decided (timestamps, windows, names)."""
+
+    format: str = Field(description="importer name, e.g. smd, nezha, nab, csv")
+    importer_version: str
+    source: str = Field(description="upstream repository @ commit, or the user's description")
+    licence: str = Field(description="licence of the source data, e.g. MIT")
+    files: list[str] = Field(default_factory=list, description="input files, relative names")
+    choices: dict[str, str] = Field(
+        default_factory=dict, description="decisions the import made, in words"
+    )
+
+
 class LabelledWindow(Strict):
     """A labelled stretch of time: an incident that must be found, or a hard negative that must not.
 
@@ -233,7 +247,7 @@ class FixtureManifest(Strict):
 
     name: str
     service: str
-    kind: Literal["synthetic", "recorded"]
+    kind: Literal["synthetic", "recorded", "imported"]
     description: str = ""
     step_seconds: int = Field(gt=0)
     start: AwareDatetime
@@ -242,6 +256,7 @@ class FixtureManifest(Strict):
     sha256: str | None = None
     generator: GeneratorInfo | None = None
     source_url: str | None = None
+    imported: ImportInfo | None = Field(None, description="required for kind: imported")
     metrics: list[FixtureMetric]
     labels: list[LabelledWindow] = Field(default_factory=list)
 
@@ -251,6 +266,8 @@ class FixtureManifest(Strict):
             raise ValueError("end must be after start")
         if self.kind == "synthetic" and self.generator is None:
             raise ValueError("a synthetic fixture must name its generator")
+        if self.kind == "imported" and self.imported is None:
+            raise ValueError("an imported fixture must say where it came from (imported:)")
         names = [m.name for m in self.metrics]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate metric names: {names}")

@@ -91,11 +91,16 @@ def show_cmd(
     origin = (
         f"SYNTHETIC, made by {m.generator.name} {m.generator.version} seed {m.generator.seed}"
         if m.generator
+        else f"REAL data imported ({m.imported.format}) from {m.imported.source}, "
+        f"licence {m.imported.licence}"
+        if m.imported
         else f"recorded from {m.source_url or 'an unnamed source'}"
     )
     typer.echo(f"{m.name}  (service {m.service})  {origin}")
     if m.description:
         typer.echo(f"  {m.description}")
+    for key, choice in (m.imported.choices if m.imported else {}).items():
+        typer.echo(f"  choice {key}: {choice}")
     size = (fixture.path.parent / m.data_file).stat().st_size
     typer.echo(
         f"  range {_range(m.start, m.end)}, step {m.step_seconds}s, "
@@ -117,3 +122,97 @@ def show_cmd(
 def _range(start: datetime, end: datetime) -> str:
     days = (end - start).total_seconds() / 86400
     return f"{start:%Y-%m-%d %H:%M}..{end:%Y-%m-%d %H:%M} ({days:g} d)"
+
+
+@fixtures_app.command("import")
+def import_cmd(
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="smd | nezha | nab | csv")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="smd: folder of machine-*_{train,test}.csv.gz; nezha: folder of <date>/; nab: "
+            "the NAB root (data/, labels/); csv: one CSV file"
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="output folder [default: data/imported/<FORMAT> (gitignored: real data is not "
+            "committed)]",
+            show_default=False,
+        ),
+    ] = None,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            help="comma-separated subset: smd machines (machine-1-6), nezha services (frontend), "
+            "nab files (realKnownCause/ec2_request_latency_system_failure.csv)"
+        ),
+    ] = None,
+    dates: Annotated[
+        str | None, typer.Option(help="nezha: comma-separated date folders [default: all]")
+    ] = None,
+    start: Annotated[
+        str,
+        typer.Option(help="smd: time of train row 0 (the source has row numbers only)"),
+    ] = "2024-01-01T00:00:00Z",
+    window: Annotated[
+        int,
+        typer.Option(min=1, help="nezha: detection window after each injection, minutes"),
+    ] = 10,
+    windows: Annotated[
+        Path | None,
+        typer.Option(help="csv: windows file (CSV with start,end[,kind,metrics,note])"),
+    ] = None,
+    timestamp_column: Annotated[
+        str, typer.Option(help="csv: name of the timestamp column")
+    ] = "timestamp",
+    service: Annotated[
+        str | None, typer.Option(help="csv: service name [default: the file's stem]")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="nab/csv: where the data came from (recorded in manifest)")
+    ] = None,
+    licence: Annotated[
+        str | None, typer.Option(help="nab/csv: the data's licence (recorded in manifest)")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
+) -> None:
+    """Import a labelled data set into --out: fixtures/, services.yaml and eval cases/.
+
+    Then run `sentinel eval run --suite OUT`, or open a fixture in notebook 01. Same input, same
+    bytes. Bad input (missing columns, unsorted or duplicate timestamps, windows outside the
+    data) stops the import with the file and row, before anything is written.
+    """
+    from datetime import datetime
+
+    from sentinel import importers
+    from sentinel.importers.write import write_import
+
+    subset = [s.strip() for s in (only or "").split(",") if s.strip()] or None
+    options: dict[str, object] = {}
+    if fmt == "smd":
+        options = {"machines": subset, "start": datetime.fromisoformat(start)}
+    elif fmt == "nezha":
+        day_list = [d.strip() for d in (dates or "").split(",") if d.strip()] or None
+        options = {"services": subset, "dates": day_list, "window_minutes": window}
+    elif fmt == "nab":
+        options = {"files": subset, "source": source, "licence": licence}
+    elif fmt == "csv":
+        options = {
+            "windows": windows,
+            "timestamp_column": timestamp_column,
+            "service": service,
+            "source": source,
+            "licence": licence,
+        }
+    data = importers.read(fmt, path, progress=progress, **options)
+    target = out or importers.IMPORTED_DIR / fmt
+    paths = write_import(data, target, progress=progress)
+    incidents = sum(len(s.labels) for s in data.services)
+    typer.echo(
+        f"imported {len(paths)} fixture(s), {incidents} labelled incident(s) from {path} "
+        f"into {target}"
+    )
+    typer.echo(f"  eval:  sentinel eval run --suite {target}")
+    typer.echo(f"  look:  sentinel fixtures show {data.services[0].name} --dir {target}/fixtures")
