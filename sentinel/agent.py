@@ -139,6 +139,8 @@ class Agent:
                 getattr(exc, "cost_usd", None),
             )
         self.counts[verdict.provenance.path] += 1
+        if assessment.verdict.unjudged and not verdict.unjudged:  # unknown is not recovery
+            verdict = verdict.model_copy(update={"unjudged": assessment.verdict.unjudged})
         return verdict
 
 

@@ -88,6 +88,9 @@ Direction = Literal["up", "down"]
 class Anomaly(BaseModel):
     """One metric that deviates from its baseline at check time."""
 
+    # +Inf latency is a real reading: keep it through JSON (stored verdicts, sidecars)
+    model_config = ConfigDict(ser_json_inf_nan="constants")
+
     metric: str
     current_value: float
     baseline_value: float
@@ -150,6 +153,11 @@ class Verdict(BaseModel):
     anomalies: list[Anomaly] = Field(default_factory=list)
     reasoning: str = ""
     recommended_action: Action = Action.NONE
+    unjudged: list[str] = Field(
+        default_factory=list,
+        description="metrics that could not be judged (no data, query error, short history): "
+        "a ticket raised on one of them stays open, since unknown is not recovery",
+    )
     provenance: Provenance
     usage: Usage | None = None
     cost_usd: float | None = None

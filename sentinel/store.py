@@ -138,15 +138,18 @@ class OutboxRow(Base):
 TicketMove = Literal["open", "escalate", "resolve", "update", "none"]
 
 
-def ticket_move(open_severity: Status | None, status: Status) -> TicketMove:
+def ticket_move(
+    open_severity: Status | None, status: Status, unjudged_ticket_metric: bool = False
+) -> TicketMove:
     """Open on WARNING/CRITICAL, escalate to a worse alerting status, resolve on NORMAL.
 
-    WATCH and UNKNOWN leave an open ticket open (no data is not recovery).
+    WATCH and UNKNOWN leave an open ticket open (no data is not recovery), and so does a
+    NORMAL that could not judge a metric the ticket was raised on.
     """
     if open_severity is None:
         return "open" if status.alerts else "none"
     if status == Status.NORMAL:
-        return "resolve"
+        return "update" if unjudged_ticket_metric else "resolve"
     if status.alerts and status > open_severity:
         return "escalate"
     return "update"
@@ -301,7 +304,11 @@ class Store:
         ticket = session.scalars(
             select(TicketRow).where(TicketRow.service == verdict.service, TicketRow.state == "open")
         ).one_or_none()
-        move = ticket_move(Status(ticket.severity) if ticket else None, verdict.status)
+        move = ticket_move(
+            Status(ticket.severity) if ticket else None,
+            verdict.status,
+            ticket is not None and _holds_open(ticket, verdict),
+        )
         if move == "none":
             return RecordResult(duplicate=False)
         summary = verdict.one_line()
@@ -484,6 +491,14 @@ class Store:
                 f"ticket store {_safe_url(self.url)} {what} after {self.lock_retries} attempts: "
                 f"{exc.orig}"
             ) from exc
+
+
+def _holds_open(ticket: TicketRow, verdict: Verdict) -> bool:
+    """Whether the verdict left unjudged a metric the ticket was raised on (any, if it names none)."""
+    if not verdict.unjudged:
+        return False
+    raised_on = {a.get("metric") for a in json.loads(ticket.anomalies_json)}
+    return not raised_on or bool(raised_on & set(verdict.unjudged))
 
 
 def _outbox_item(r: OutboxRow) -> OutboxItem:

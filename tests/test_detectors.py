@@ -327,3 +327,34 @@ def test_seasonal_mad_learns_a_jittery_nightly_job_that_zscore_alarms_on():
     running = pd.Series(1000 * job, index=idx).reindex(today.index)
     died = today - running.where(today.index >= night + pd.Timedelta(minutes=80), 0.0)
     assert worst("seasonal_mad", died) > 0.7  # a backup that dies at 01:20 is still caught
+
+
+def test_infinite_latency_in_the_window_is_judged_critical_not_missing(history):
+    """+Inf is beyond every threshold: a window of +Inf is CRITICAL, not UNKNOWN or NORMAL."""
+    s = pd.concat([history, next_hours(history, 2)])
+    s.iloc[-10:] = np.inf
+    for svc in (service(), service(thresholds=Thresholds(warning=50.0, critical=100.0))):
+        a = StatisticalAssessor(DetectionConfig()).assess(data_at(s, s.index[-1], svc))
+        assert a.verdict.status == Status.CRITICAL and a.verdict.unjudged == []
+        top = a.verdict.anomalies[0]
+        assert top.metric == "latency" and top.direction == "up"
+        assert a.escalation_score >= DetectionConfig().levels.critical
+
+
+def test_an_infinity_against_the_bad_direction_is_not_an_alarm(history):
+    s = pd.concat([history, next_hours(history, 2)])
+    s.iloc[-10:] = -np.inf  # latency can only be bad upwards
+    a = StatisticalAssessor(DetectionConfig()).assess(data_at(s, s.index[-1]))
+    assert a.verdict.status == Status.NORMAL
+
+
+def test_a_metric_that_cannot_be_judged_is_named_in_unjudged(history):
+    s = pd.concat([history, next_hours(history, 2)])
+    lat = MetricConfig(name="latency", query="q", bad_direction="up")
+    err = MetricConfig(name="errors", query="q2")
+    svc = ServiceConfig(name="svc", interval_seconds=60, metrics=[lat, err])
+    data = ServiceData(
+        svc, s.index[-1].to_pydatetime(), 60, {"latency": s}, "test", {"errors": "down"}
+    )
+    v = StatisticalAssessor(DetectionConfig()).assess(data).verdict
+    assert v.status == Status.NORMAL and v.unjudged == ["errors"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -274,3 +275,16 @@ def test_only_remote_endpoints_count_as_live_models():
     assert is_local_endpoint("http://127.0.0.1:8080")
     assert is_local_endpoint("http://localhost:1234/v1")
     assert not is_local_endpoint("https://api.anthropic.com")
+
+
+def test_a_model_verdict_keeps_the_metrics_the_detectors_could_not_judge(server):
+    """A scripted NORMAL must not make an unjudged metric look judged (the ticket stays open)."""
+    server.push(Scripted(body=message_body(c.answer(status="NORMAL", confidence=0.9))))
+    held = c.assessment()
+    held = dataclasses.replace(
+        held, verdict=held.verdict.model_copy(update={"unjudged": ["error_rate"]})
+    )
+    agent = Agent(c.config(), c.DictSource(), c.FixedAssessor(held), judge=judge_for(server))
+    verdict = agent.check("api-service", c.AT)
+    assert verdict.provenance.path.startswith("llm:")
+    assert verdict.unjudged == ["error_rate"]

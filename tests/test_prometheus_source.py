@@ -148,17 +148,20 @@ def test_empty_result_is_no_data_not_an_error(source):
     assert source.query_range("no_such_metric", START, END, STEP).empty
 
 
-def test_nan_and_inf_values_from_the_server_are_dropped(source):
+def test_inf_values_from_the_server_are_kept_and_nan_is_dropped(source):
+    """+Inf latency (a quantile beyond the last bucket, x/0) is a real reading, not missing data;
+    NaN (0/0, stale markers) is a gap."""
     svc = service_config()
     inf = MetricConfig(name="inf", query=f"max({selector({'service': SERVICE}, 'lat_p99')}) / 0")
     nan = MetricConfig(
         name="nan", query=f"max({selector({'service': SERVICE}, 'lat_p99')}) * 0 / 0"
     )
-    assert source.range(svc, inf, START, START + timedelta(hours=1), STEP).empty
+    got = source.range(svc, inf, START, START + timedelta(hours=1), STEP)
+    assert len(got) > 0 and np.isposinf(got.to_numpy()).all()
     assert source.range(svc, nan, START, START + timedelta(hours=1), STEP).empty
 
 
-def test_result_frame_keeps_finite_values_of_mixed_series():
+def test_result_frame_keeps_infinities_and_drops_nan_of_mixed_series():
     result = [
         {
             "metric": {"a": "1"},
@@ -166,10 +169,9 @@ def test_result_frame_keeps_finite_values_of_mixed_series():
         }
     ]
     frame = result_frame(result)
-    assert frame["value"].tolist() == [1.5, 2.0]
+    assert frame["value"].tolist() == [1.5, np.inf, -np.inf, 2.0]
     assert frame["timestamp"].tolist() == [
-        pd.Timestamp(1, unit="s", tz="UTC"),
-        pd.Timestamp(5, unit="s", tz="UTC"),
+        pd.Timestamp(t, unit="s", tz="UTC") for t in (1, 3, 4, 5)
     ]
 
 

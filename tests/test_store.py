@@ -35,6 +35,7 @@ def test_ticket_moves_follow_the_status_ladder():
     assert ticket_move(Status.CRITICAL, Status.WARNING) == "update"
     assert ticket_move(Status.WARNING, Status.UNKNOWN) == "update"
     assert ticket_move(Status.WARNING, Status.NORMAL) == "resolve"
+    assert ticket_move(Status.WARNING, Status.NORMAL, unjudged_ticket_metric=True) == "update"
 
 
 def test_ticket_opens_on_warning_escalates_and_resolves_on_normal(store):
@@ -56,6 +57,18 @@ def test_ticket_opens_on_warning_escalates_and_resolves_on_normal(store):
     # the old severity's alert is ended and the new one fires
     assert [a["labels"]["severity"] for a in escalation] == ["warning", "critical"]
     assert "endsAt" in escalation[0] and "endsAt" not in escalation[1]
+
+
+def test_normal_while_the_ticket_metric_is_unjudged_keeps_the_ticket_open(store):
+    """UNKNOWN is not recovery: the metric that raised the ticket must itself read NORMAL."""
+    store.record(verdict("api", at(0), Status.CRITICAL))  # raised on "latency"
+    missing = verdict("api", at(1), Status.NORMAL).model_copy(update={"unjudged": ["latency"]})
+    assert store.record(missing).move == "update"
+    [ticket] = store.tickets()
+    assert ticket.state == "open" and ticket.last_status == Status.NORMAL
+    assert [o.event for o in store.outbox(ticket.id)] == ["firing"]
+    other = verdict("api", at(2), Status.NORMAL).model_copy(update={"unjudged": ["errors"]})
+    assert store.record(other).move == "resolve"  # an unrelated gap does not hold it open
 
 
 def test_recording_the_same_check_twice_changes_nothing(store):

@@ -11,8 +11,10 @@ Per metric, at check time `at`:
    same way;
 5. suppression windows and known issues cap the metric at WATCH and remove it from escalation.
 
-A metric with no recent data, or too little history, is UNKNOWN with a reason; the service is
-UNKNOWN only if every metric is.
+A metric with no recent data, or too little history, is UNKNOWN with a reason and named in the
+verdict's `unjudged` (so a ticket raised on it is not resolved); the service is UNKNOWN only if
+every metric is. +-Inf in the bad direction (+Inf latency) is judged as the strongest score, and
+crosses every threshold, rather than being dropped as missing data.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ class StatisticalAssessor:
             status=status,
             anomalies=anomalies,
             reasoning=_reasoning(status, findings),
+            unjudged=[f.metric for f in findings if f.status == Status.UNKNOWN],
             recommended_action=Action.NOTIFY_TRIAGE
             if status.alerts
             else (Action.CONTINUE_MONITORING if status == Status.WATCH else Action.NONE),
@@ -96,7 +99,7 @@ class StatisticalAssessor:
         if raw is None:
             return _unknown(name, data.errors.get(name, "not collected"))
         at = pd.Timestamp(data.at)
-        s = clean_series(raw)
+        s = clean_series(raw, keep_inf=True)  # the fit drops +-Inf from history itself
         s = s[s.index <= at]
         window_start = at - timedelta(minutes=self.detection.window_minutes)
         context_start = at - timedelta(
@@ -126,6 +129,7 @@ class StatisticalAssessor:
 
         scores = detector.score_samples(context)[in_window]
         values = context.to_numpy()[in_window]
+        scores = np.where(_bad_infinity(values, metric.bad_direction), 1.0, scores)
         idx = context.index[in_window]
         expected = detector.expected(idx)[0]
         return self._judge(metric, data, values, expected, scores)
@@ -216,6 +220,14 @@ class StatisticalAssessor:
             ):
                 return f"known issue ({issue.note})"
         return ""
+
+
+def _bad_infinity(values: np.ndarray, bad_direction: str) -> np.ndarray:
+    """+Inf (or -Inf) on the metric's bad side is beyond any baseline: the detectors score it 0."""
+    inf = np.isinf(values)
+    if bad_direction == "both":
+        return inf
+    return inf & ((values > 0) if bad_direction == "up" else (values < 0))
 
 
 def _level(score: float, lv: Any) -> Status:

@@ -18,8 +18,9 @@ class MetricSource(Protocol):
 
     `range` returns the metric as the configured PromQL would evaluate it: a float Series named
     after the metric, indexed by a tz-aware UTC DatetimeIndex named `timestamp`, sorted, with
-    no NaN/Inf (missing or non-finite samples are simply absent, so gaps are missing rows).
-    An empty Series means "no data" and is not an error.
+    no NaN (missing samples are simply absent, so gaps are missing rows). A source may keep
+    +-Inf where the backend really answered it (+Inf latency is beyond every threshold, not
+    missing data); the assessor judges it. An empty Series means "no data" and is not an error.
     """
 
     @property
@@ -43,9 +44,11 @@ def empty_series(name: str) -> pd.Series:
     return pd.Series([], index=index, dtype="float64", name=name)
 
 
-def clean_series(series: pd.Series, name: str | None = None) -> pd.Series:
+def clean_series(
+    series: pd.Series, name: str | None = None, *, keep_inf: bool = False
+) -> pd.Series:
     """Enforce the protocol's guarantees on any series: UTC index, sorted, unique (last sample
-    wins), finite floats.
+    wins), finite floats (with `keep_inf`, +-Inf stays: only NaN is a gap).
 
     With `name` the result is also shaped as `range` returns it (series named `name`, index
     named `timestamp`, the canonical empty series for no data). Input that already meets the
@@ -60,11 +63,15 @@ def clean_series(series: pd.Series, name: str | None = None) -> pd.Series:
         and series.dtype == np.float64
         and index.is_monotonic_increasing
         and index.is_unique
-        and np.isfinite(series.to_numpy()).all()
+        and _kept(series.to_numpy(), keep_inf).all()
     ):
         s = pd.to_numeric(series, errors="coerce").astype("float64")
         index = pd.DatetimeIndex(s.index)
         s.index = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
         s = s[~s.index.duplicated(keep="last")].sort_index()
-        series = s[np.isfinite(s.to_numpy())]
+        series = s[_kept(s.to_numpy(), keep_inf)]
     return series if name is None else series.rename_axis("timestamp").rename(name)
+
+
+def _kept(values: np.ndarray, keep_inf: bool) -> np.ndarray:
+    return ~np.isnan(values) if keep_inf else np.isfinite(values)

@@ -120,7 +120,7 @@ class PrometheusSource:
                 f"series: wrap it in sum(...) or max(...)"
             )
         series = pd.Series(frame["value"].to_numpy(), index=frame["timestamp"])
-        return clean_series(series, metric.name)
+        return clean_series(series, metric.name, keep_inf=True)
 
     # ----------------------------------------------------------------------------------------
     # PromQL
@@ -284,7 +284,8 @@ def result_frame(result: Any, promql: str = "") -> pd.DataFrame:
     if not times:
         return _empty_frame()
     t, v, c = np.concatenate(times), np.concatenate(values), np.concatenate(codes)
-    keep = np.isfinite(v)  # NaN/Inf samples (stale markers, division by zero) are dropped
+    # NaN (0/0, stale markers) is a gap; +-Inf (x/0, a quantile past the last bucket) is a reading
+    keep = ~np.isnan(v)
     t, v, c = t[keep], v[keep], c[keep]
     data: dict[str, Any] = {"timestamp": pd.to_datetime(np.round(t * 1000), unit="ms", utc=True)}
     # one column per label name; a series lacking that label gets None there
