@@ -112,3 +112,49 @@ def test_committed_notebooks_carry_no_outputs():
             if c.cell_type == "code" and (c.outputs or c.execution_count)
         ]
         assert not dirty, f"{path.name}: cells {dirty} carry outputs; run `make format`"
+
+
+def dead_prometheus_env() -> dict[str, str]:
+    """A PROMETHEUS_URL where nothing listens: every query fails with a connection error."""
+    import os
+
+    from tests.servers import free_port
+
+    return {**os.environ, "PROMETHEUS_URL": f"http://127.0.0.1:{free_port()}"}
+
+
+def run_env(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*SENTINEL, *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=600,
+        check=False,
+        env=env,
+    )
+
+
+def test_fail_on_counts_unknown_as_failing_so_cron_sees_an_outage(tmp_path):
+    env = dead_prometheus_env()
+    args = ("check", "--source", "prometheus", "--at", default_check_time(), "--fail-on", "WARNING")
+    down = run_env(*args, "--out", str(tmp_path / "a"), env=env)
+    assert down.returncode == 1, down.stdout + down.stderr
+    assert "UNKNOWN" in down.stdout and "unknown" in down.stderr.lower()
+    verdicts = read_sidecar(tmp_path / "a" / "verdicts.json").verdicts
+    assert {v.status for v in verdicts} == {Status.UNKNOWN}
+    allowed = run_env(*args, "--no-fail-on-unknown", "--out", str(tmp_path / "b"), env=env)
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+
+
+def test_notebook_check_degrades_like_the_plain_check_when_the_source_fails(tmp_path):
+    env = dead_prometheus_env()
+    args = ("check", "--source", "prometheus", "--at", default_check_time(), "--notebook")
+    result = run_env(*args, "--out", str(tmp_path), env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    verdicts = read_sidecar(tmp_path / "verdicts.json").verdicts
+    assert {v.service: v.status for v in verdicts} == {
+        "api-service": Status.UNKNOWN,
+        "database": Status.UNKNOWN,
+    }
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["api-service.png", "database.png"]

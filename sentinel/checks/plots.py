@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from sentinel.agent import Agent
+from sentinel.errors import FixtureError, SourceError
 from sentinel.models import Status, Verdict
 
 STATUS_COLOURS = {
@@ -30,8 +31,24 @@ def plot_check(agent: Agent, verdict: Verdict, hours: int = 6) -> Figure:
     axes = list(axes) if len(service.metrics) > 1 else [axes]
     colour = STATUS_COLOURS[verdict.status]
     for ax, metric in zip(axes, service.metrics, strict=True):
-        series = agent.source.range(service, metric, at - timedelta(hours=hours), at, 60)
         anomaly = flagged.get(metric.name)
+        try:
+            series = agent.source.range(service, metric, at - timedelta(hours=hours), at, 60)
+        except (SourceError, FixtureError) as exc:  # degrade like the check did: say why
+            ax.text(
+                0.5,
+                0.5,
+                f"no data: {exc}"[:160],
+                ha="center",
+                va="center",
+                wrap=True,
+                fontsize=7,
+                color=STATUS_COLOURS[Status.UNKNOWN],
+                transform=ax.transAxes,
+            )
+            ax.set_title(metric.name, fontsize=9, loc="left")
+            ax.set_yticks([])
+            continue
         ax.plot(series.index, series.to_numpy(), lw=1, color=colour if anomaly else "#1f77b4")
         if anomaly:
             ax.axhline(anomaly.baseline_value, ls=":", color="#555555", lw=1, label="baseline")

@@ -57,6 +57,13 @@ def check(
         str | None,
         typer.Option(help="Exit 1 if any verdict is at least this status (e.g. WARNING)."),
     ] = None,
+    fail_on_unknown: Annotated[
+        bool,
+        typer.Option(
+            help="With --fail-on, an UNKNOWN service (no data: source down, query failing) "
+            "fails too, so cron sees an outage."
+        ),
+    ] = True,
 ) -> None:
     """Check every configured service once and print one line per service.
 
@@ -103,5 +110,15 @@ def check(
                 f"pruned {len(pruned)} report folder(s) older than "
                 f"{settings.sentinel_keep_reports_days} days"
             )
-    if fail_on and any(v.status >= Status(fail_on.upper()) for v in verdicts):
-        raise typer.Exit(1)
+    if fail_on:
+        threshold = Status(fail_on.upper())
+        unknown = [v.service for v in verdicts if v.status == Status.UNKNOWN]
+        if fail_on_unknown and unknown:
+            typer.echo(
+                f"failing: {len(unknown)} service(s) UNKNOWN (not judged): {', '.join(unknown)}; "
+                "pass --no-fail-on-unknown to allow",
+                err=True,
+            )
+            raise typer.Exit(1)
+        if any(v.status >= threshold for v in verdicts):
+            raise typer.Exit(1)
