@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     aws_profile: str | None = None
     bedrock_model_id: str | None = None
     sentinel_llm_mode: Literal["live", "record", "replay"] | None = None
+    sentinel_llm_base_url: str | None = Field(None, description="local model server (llm:local)")
+    sentinel_llm_model: str | None = Field(None, description="model name on that server")
+    sentinel_llm_api_key: SecretStr | None = Field(
+        None, description="only if the local server wants one (vLLM --api-key)"
+    )
 
     sentinel_config: Path = DEFAULT_CONFIG
     sentinel_reports_dir: Path = REPORTS_DIR
@@ -199,11 +204,30 @@ class DetectionConfig(Strict):
     known_issues: list[KnownIssue] = Field(default_factory=list)
 
 
+class LocalModelConfig(Strict):
+    """A self-hosted model server (llama.cpp's llama-server, Ollama, vLLM) for `llm:local`."""
+
+    base_url: str = Field(
+        "http://127.0.0.1:8080/v1", description="env SENTINEL_LLM_BASE_URL overrides"
+    )
+    api: Literal["openai", "anthropic"] = Field(
+        "openai", description="chat-completions (OpenAI) or Messages (Anthropic) protocol"
+    )
+    model: str = Field(
+        "smollm2-135m-instruct-q4_1",
+        description="model name the server knows (env SENTINEL_LLM_MODEL overrides); also "
+        "names the recordings and every report row",
+    )
+
+
 class LLMConfig(Strict):
     """The model judge: prompt, backend, limits and cost controls (docs/llm.md)."""
 
     prompt: str = Field("v2", description="a template in sentinel/llm/prompts/")
-    backend: Literal["anthropic", "bedrock"] = "anthropic"
+    backend: Literal["anthropic", "bedrock", "local"] = Field(
+        "anthropic", description="local: the server in llm.local answers (strategy llm:local)"
+    )
+    local: LocalModelConfig = Field(default_factory=LocalModelConfig)
     mode: Literal["live", "record", "replay"] = Field(
         "live", description="env SENTINEL_LLM_MODE overrides; replay/record use replay_dir"
     )

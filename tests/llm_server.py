@@ -1,10 +1,12 @@
 """A scripted Messages-API server on 127.0.0.1 for testing the real Anthropic SDK over HTTP.
 
-Speaks POST /v1/messages (Anthropic API), POST /model/{id}/invoke (Bedrock) and Message Batches
+Speaks POST /v1/messages (Anthropic API), POST /v1/chat/completions (OpenAI-compatible local
+servers), POST /model/{id}/invoke (Bedrock) and Message Batches
 (POST /v1/messages/batches, GET /v1/messages/batches/{id}, GET .../{id}/results as JSONL; each
 item answered by `batch_script(custom_id, params)`, a batch ends on its second status poll).
 Each test queues responses; every request (path, headers, JSON body) is kept so tests can assert what the SDK
-sent and how many times it retried. Responses are scripted test data, never model output.
+sent and how many times it retried. Responses are scripted test data, never model output, and
+say so in the x-sentinel-scripted header (so even a "local model" backend labels them scripted).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from sentinel.llm.local import SCRIPTED_HEADER
 
 
 @dataclass
@@ -65,6 +69,35 @@ def message_body(
                 "ephemeral_1h_input_tokens": 0,
             },
             "service_tier": "standard",
+        },
+    }
+
+
+def chat_body(
+    text: str,
+    *,
+    finish_reason: str = "stop",
+    model: str = "smollm2-135m-instruct-q4_1",
+    prompt_tokens: int = 700,
+    completion_tokens: int = 60,
+) -> dict[str, Any]:
+    """An OpenAI chat-completions response body (what llama-server, Ollama and vLLM return)."""
+    return {
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion",
+        "created": 1764000000,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": finish_reason,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
         },
     }
 
@@ -198,6 +231,7 @@ class ScriptedServer:
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(payload)))
+                self.send_header(SCRIPTED_HEADER, "1")
                 self.end_headers()
                 self.wfile.write(payload)
 
@@ -216,7 +250,7 @@ class ScriptedServer:
                         server.requests.append(seen)
                     self._reply(*server._batches("POST", self.path.split("?")[0], seen.body))
                     return
-                ok_path = self.path.startswith("/v1/messages") or (
+                ok_path = self.path.startswith(("/v1/messages", "/v1/chat/completions")) or (
                     self.path.startswith("/model/") and self.path.endswith("/invoke")
                 )
                 scripted = server._next(seen) if ok_path else Scripted(404, {"error": "no route"})
@@ -227,6 +261,7 @@ class ScriptedServer:
                     self.send_response(scripted.status)
                     self.send_header("content-type", "application/json")
                     self.send_header("content-length", str(len(payload)))
+                    self.send_header(SCRIPTED_HEADER, "1")  # canned answers, never a model's
                     for k, v in scripted.headers.items():
                         self.send_header(k, v)
                     self.end_headers()

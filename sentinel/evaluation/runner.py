@@ -191,7 +191,7 @@ def run_eval(
                     StrategyRun(spec, "not-run", f"not run: {SLOW_BY_DEFAULT[name]}")
                 )
     for spec in resolve_strategies(opts):
-        mode = decide_mode(spec, settings, repeat_dir(replay_dir, 0), opts.mode)
+        mode = decide_mode(spec, settings, repeat_dir(replay_dir, 0), opts.mode, config)
         if opts.batch and mode in ("live", "record") and config.llm.backend != "anthropic":
             raise ConfigError(BATCH_ONLY_ANTHROPIC)
         srun = StrategyRun(spec, mode)

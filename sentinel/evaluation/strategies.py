@@ -97,29 +97,56 @@ def credentials_present(settings: Settings) -> bool:
     )
 
 
-def replays_exist(spec: StrategySpec, replay_dir: Path) -> bool:
+def _model_infos(spec: StrategySpec, settings: Settings, config: SentinelConfig | None) -> list:
+    from sentinel.config import LLMConfig
+    from sentinel.llm.local import resolve_model
+
+    llm = config.llm if config else LLMConfig()
+    return [resolve_model(m, llm, settings) for m in spec.models]
+
+
+def replays_exist(
+    spec: StrategySpec,
+    replay_dir: Path,
+    settings: Settings | None = None,
+    config: SentinelConfig | None = None,
+) -> bool:
     """Whether recorded responses exist for every model the strategy uses."""
     if not replay_dir.is_dir():
         return False
-    from sentinel.llm.prices import load_prices
-
-    table = load_prices()
-    return all(any((replay_dir / table.model(m).alias).glob("*.json")) for m in spec.models)
+    infos = _model_infos(spec, settings or Settings(), config)
+    return all(any((replay_dir / info.alias).glob("*.json")) for info in infos)
 
 
-def decide_mode(spec: StrategySpec, settings: Settings, replay_dir: Path, wanted: str) -> RunMode:
-    """How a strategy runs: `auto` = live+record with credentials, else replay, else not run."""
+def decide_mode(
+    spec: StrategySpec,
+    settings: Settings,
+    replay_dir: Path,
+    wanted: str,
+    config: SentinelConfig | None = None,
+) -> RunMode:
+    """How a strategy runs: `auto` = live+record with credentials, else replay, else not run.
+    A self-hosted model (`llm:local`) runs live/record only when asked: its server may be down,
+    and `auto` must not turn a missing server into a row of fallback verdicts."""
     if not spec.uses_model:
         return "statistical"
+    from sentinel.llm.local import is_local_model
+
+    all_local = all(is_local_model(i) for i in _model_infos(spec, settings, config))
+    recorded = replays_exist(spec, replay_dir, settings, config)
+    if all_local:
+        if wanted in ("live", "record"):
+            return wanted  # type: ignore[return-value]
+        return "replay" if recorded else "not-run"
     if wanted in ("live", "record"):
         if not credentials_present(settings):
             return "not-run"
         return wanted  # type: ignore[return-value]
     if wanted == "replay":
-        return "replay" if replays_exist(spec, replay_dir) else "not-run"
+        return "replay" if recorded else "not-run"
     if credentials_present(settings):
         return "record"
-    return "replay" if replays_exist(spec, replay_dir) else "not-run"
+    return "replay" if recorded else "not-run"
 
 
 def build_judge_for(

@@ -254,7 +254,7 @@ class SDKBackend(Backend):
                 DeadlineMiddleware(request.deadline, self.timeout_s or 60.0, self.max_retries)
             )
         try:
-            message = client.messages.create(**params)
+            message, source = self.create(client, params)
         except LLMError:
             raise  # the deadline, raised by our middleware
         except anthropic.APITimeoutError as exc:
@@ -268,12 +268,17 @@ class SDKBackend(Backend):
             raise LLMError(f"{self.name} {model_id}: cannot connect: {_short(str(exc))}") from exc
         except anthropic.AnthropicError as exc:
             raise LLMError(f"{self.name} {model_id}: {_short(str(exc))}") from exc
-        source: ResponseSource = "scripted" if is_local_endpoint(self.endpoint) else "live"
         return reply_from_message(message, model_id, time.perf_counter() - started, source)
+
+    def create(self, client: Any, params: dict[str, Any]) -> tuple[Any, ResponseSource]:
+        """One `messages.create` and what its answer is (sentinel.llm.local overrides this)."""
+        source: ResponseSource = "scripted" if is_local_endpoint(self.endpoint) else "live"
+        return client.messages.create(**params), source
 
 
 def is_local_endpoint(endpoint: str) -> bool:
-    """A server on this machine is a test double: its answers are scripted, never a model's."""
+    """Claude on this machine is a test double: its answers are scripted, never a model's.
+    (Self-hosted models on 127.0.0.1 are real: sentinel.llm.local labels those.)"""
     host = urlsplit(endpoint).hostname or ""
     return host in ("127.0.0.1", "localhost", "::1")
 

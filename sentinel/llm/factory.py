@@ -1,7 +1,7 @@
 """Build a judge from a strategy string: the one entry point the CLI, notebooks and eval use.
 
 Strategies: `statistical` (no judge), `llm:<model>`, `tiered:<cheap>,<strong>`; models by alias,
-short name or id from prices.yaml. Modes: `live` (call the API), `record` (replay what is
+short name or id from prices.yaml, or `local` for the self-hosted model in llm.local. Modes: `live` (call the API), `record` (replay what is
 recorded, call and save the rest), `replay` (recordings only, offline). Unknown models and
 missing credentials fail here, before any call.
 """
@@ -18,7 +18,8 @@ from sentinel.errors import ConfigError
 from sentinel.llm.backends import Backend, SDKBackend
 from sentinel.llm.budget import CostGuard
 from sentinel.llm.judge import LLMJudge, TieredJudge
-from sentinel.llm.prices import ModelInfo, load_prices
+from sentinel.llm.local import build_local_backend, is_local_model, resolve_model
+from sentinel.llm.prices import ModelInfo
 from sentinel.llm.prompts import load_prompt
 from sentinel.llm.replay import ReplayBackend
 
@@ -56,26 +57,21 @@ def build_judge(
         return None
     settings = settings or Settings()
     llm = config.llm if config else LLMConfig()
-    models = [load_prices().model(n) for n in names]  # unknown model: error before any call
+    models = [resolve_model(n, llm, settings) for n in names]  # unknown: error before any call
     prompt = load_prompt(llm.prompt)
     mode = mode or settings.sentinel_llm_mode or llm.mode
     if mode not in MODES:
         raise ConfigError(f"unknown LLM mode {mode!r}: use one of {', '.join(MODES)}")
     replay_path = _resolve(Path(replay_dir) if replay_dir else llm.replay_dir)
 
-    backend: Backend
-    if mode == "replay":
-        backend = ReplayBackend(replay_path, "replay")
-    else:
-        live = build_live_backend(llm.backend, settings, llm.max_retries, llm.timeout_s, models)
-        backend = ReplayBackend(replay_path, "record", live) if mode == "record" else live
+    backends = _backends(mode, replay_path, llm, settings, models)
 
     # Real money only in live/record; replays are capped in memory so evals see the caps too.
     state = _resolve(llm.budget_state) if llm.budget_state and mode != "replay" else None
     guard = CostGuard(llm.calls_per_hour, llm.monthly_budget_usd, state)
     judges = [
         LLMJudge(
-            backend,
+            backends[m.alias],
             m,
             prompt,
             max_tokens=llm.max_tokens,
@@ -88,6 +84,26 @@ def build_judge(
     if kind == "llm":
         return judges[0]
     return TieredJudge(judges[0], judges[1])
+
+
+def _backends(
+    mode: str, replay_path: Path, llm: LLMConfig, settings: Settings, models: list[ModelInfo]
+) -> dict[str, Backend]:
+    """Each model's backend: recordings, the local server (sentinel.llm.local) or Claude's."""
+    if mode == "replay":
+        replay = ReplayBackend(replay_path, "replay")
+        return {m.alias: replay for m in models}
+    claude = [m for m in models if not is_local_model(m)]
+    lives: dict[str, Backend] = {}
+    if claude:
+        sdk = build_live_backend(llm.backend, settings, llm.max_retries, llm.timeout_s, claude)
+        lives.update({m.alias: sdk for m in claude})
+    if len(claude) < len(models):
+        local = build_local_backend(llm, settings)
+        lives.update({m.alias: local for m in models if is_local_model(m)})
+    if mode == "record":
+        return {a: ReplayBackend(replay_path, "record", b) for a, b in lives.items()}
+    return lives
 
 
 def build_live_backend(

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from sentinel.errors import SentinelError
 from sentinel.llm.backends import Backend, ModelReply, ModelRequest, is_local_endpoint
-from sentinel.models import Usage
+from sentinel.models import ResponseSource, Usage
 
 ReplayMode = Literal["replay", "record"]
 FORMAT_VERSION = 1
@@ -79,6 +79,7 @@ def save_reply(path: Path, request: ModelRequest, reply: ModelReply, endpoint: s
             "max_tokens": request.max_tokens,
         },
         "response": {
+            "source": reply.response_source,
             "text": reply.text,
             "stop_reason": reply.stop_reason,
             "usage": reply.usage.model_dump(),
@@ -91,8 +92,16 @@ def save_reply(path: Path, request: ModelRequest, reply: ModelReply, endpoint: s
     tmp.replace(path)
 
 
+def replayed_source(recorded: str | None, endpoint: str) -> ResponseSource:
+    """A recorded model answer replays as "replay"; a recorded scripted one stays "scripted".
+    Recordings older than the `source` field: a Claude endpoint on this machine was a double."""
+    if recorded is not None:
+        return "scripted" if recorded == "scripted" else "replay"
+    return "scripted" if is_local_endpoint(endpoint) else "replay"
+
+
 def load_reply(path: Path) -> ModelReply:
-    """A recorded reply, labelled "replay" (or "scripted" if recorded from a local server)."""
+    """A recorded reply, labelled "replay" (or "scripted" if it was scripted when recorded)."""
     try:
         record = json.loads(path.read_text())
         resp = record["response"]
@@ -100,9 +109,7 @@ def load_reply(path: Path) -> ModelReply:
             text=resp["text"],
             stop_reason=resp["stop_reason"],
             usage=Usage.model_validate(resp["usage"]),
-            response_source="scripted"
-            if is_local_endpoint(record.get("endpoint", ""))
-            else "replay",
+            response_source=replayed_source(resp.get("source"), record.get("endpoint", "")),
             model_id=record["model_id"],
             raw=resp.get("raw", {}),
         )
