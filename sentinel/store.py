@@ -397,13 +397,15 @@ class Store:
     # -- reads ---------------------------------------------------------------------------------
 
     def pending_outbox(self, now: datetime | None = None, limit: int = 100) -> list[OutboxItem]:
-        """Undelivered events in creation order; with `now`, only those due by then."""
-        q = select(OutboxRow).where(OutboxRow.delivered_at.is_(None))
-        if now is not None:
-            q = q.where(OutboxRow.next_attempt_at <= now)
+        """Undelivered events in creation order; with `now`, only those due by then whose
+        ticket has no earlier event still backing off (a resolution never overtakes its
+        firing)."""
+        q = select(OutboxRow).where(OutboxRow.delivered_at.is_(None)).order_by(OutboxRow.id)
         with Session(self.engine) as s:
-            rows = s.scalars(q.order_by(OutboxRow.id).limit(limit)).all()
-            return [_outbox_item(r) for r in rows]
+            items = [_outbox_item(r) for r in s.scalars(q).all()]
+        if now is None:
+            return items[:limit]
+        return due_in_ticket_order(items, now)[:limit]
 
     def outbox(self, ticket_id: int | None = None) -> list[OutboxItem]:
         q = select(OutboxRow).order_by(OutboxRow.id)
@@ -491,6 +493,21 @@ class Store:
                 f"ticket store {_safe_url(self.url)} {what} after {self.lock_retries} attempts: "
                 f"{exc.orig}"
             ) from exc
+
+
+def due_in_ticket_order(pending: list[OutboxItem], now: datetime) -> list[OutboxItem]:
+    """The due events of `pending` (creation order), skipping every event queued behind an
+    earlier one of the same ticket that is not due yet."""
+    blocked: set[int] = set()
+    due = []
+    for item in pending:
+        if item.ticket_id in blocked:
+            continue
+        if item.next_attempt_at > now:
+            blocked.add(item.ticket_id)
+            continue
+        due.append(item)
+    return due
 
 
 def _holds_open(ticket: TicketRow, verdict: Verdict) -> bool:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 
 from sentinel.models import Status
 from sentinel.notify import AlertBuilder, Notifier
@@ -149,3 +150,25 @@ def test_alerts_wait_in_the_outbox_while_alertmanager_is_down(tmp_path, webhook)
         [alert] = webhook.wait_for("firing")["alerts"]
         assert alert["labels"]["service"] == "api-service"
     assert restarted.outbox_depth() == 0
+
+
+def test_a_resolution_never_overtakes_its_firing_after_an_outage(tmp_path, webhook):
+    """The firing event backs off during an outage; the resolution queued meanwhile waits for it,
+    so Alertmanager sees firing then resolved and holds no active alert for a closed ticket."""
+    store = Store.open(tmp_path / "s.db", alert_builder=AlertBuilder())
+    now = datetime.now(UTC)
+    store.record(verdict("api-service", now - timedelta(minutes=2), Status.CRITICAL))
+    down = Notifier(store, f"http://127.0.0.1:{free_port()}", attempts=1, timeout_s=1)
+    assert down.deliver_due() == 0  # the firing event now backs off
+    store.record(verdict("db", now - timedelta(minutes=2), Status.WARNING))  # another ticket
+    store.record(verdict("api-service", now - timedelta(minutes=1), Status.NORMAL))
+    with alertmanager_server(tmp_path, webhook.url) as am:
+        notifier = Notifier(store, am.url)
+        # db's firing goes out; api-service's resolution waits for its firing
+        assert notifier.deliver_due(now=datetime.now(UTC)) == 1
+        assert [o.event for o in store.pending_outbox()] == ["firing", "resolved"]
+        assert notifier.deliver_due(now=datetime.now(UTC) + timedelta(minutes=10)) == 2
+        firing, resolved = store.outbox(store.tickets(service="api-service")[0].id)
+        assert firing.delivered_at <= resolved.delivered_at
+        active = requests.get(f"{am.url}/api/v2/alerts", params={"active": "true"}, timeout=5)
+        assert [a for a in active.json() if a["labels"]["service"] == "api-service"] == []
