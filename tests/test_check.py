@@ -56,7 +56,7 @@ def test_check_time_outside_fixture_is_one_clear_error_and_writes_nothing(tmp_pa
     result = run("check", "--at", "2020-01-01T00:00:00Z", "--out", str(out))
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
-    assert "outside fixture 'api-service'" in result.stderr
+    assert "outside the fixtures (api-service.yaml" in result.stderr
     assert not out.exists()
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sentinel.config import FIXTURES_DIR, SentinelConfig, Settings
 from sentinel.errors import ConfigError
 from sentinel.models import Verdict
+from sentinel.strategy import parse_strategy
 
 if TYPE_CHECKING:  # the pipeline (pandas, detectors) is imported when a check is built
     from sentinel.agent import Agent
@@ -83,13 +84,15 @@ def build_agent(
     strategy: str = "statistical",
     settings: Settings | None = None,
 ) -> Agent:
-    """Assemble the pipeline for a strategy (`statistical`, `llm:<model>`, `tiered:<a>,<b>`)."""
+    """Assemble the pipeline for a strategy (`statistical[:<detector>]`, `llm:<model>`,
+    `tiered:<a>,<b>`); `statistical:<detector>` runs that detector instead of the config's."""
     from sentinel.agent import Agent
     from sentinel.detectors import build_assessor
 
-    assessor = build_assessor(config)
+    spec = parse_strategy(strategy)
+    assessor = build_assessor(config, detector=spec.detector)
     gate = judge = None
-    if strategy != "statistical":
+    if spec.uses_model:
         from sentinel.gate import build_gate
         from sentinel.llm.factory import build_judge
 

@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import sys
+import traceback
 
 import typer
 
 from sentinel.errors import SentinelError
 
+EXIT_OK, EXIT_FAIL_ON, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
+EXIT_CODES_HELP = (
+    "Exit codes: 0 done (and no service at --fail-on or worse); 1 a service is at --fail-on or "
+    "worse; 2 usage, config or data-source error (the message says what to do); 3 Sentinel "
+    "crashed (a bug: the traceback is printed)."
+)
+
 app = typer.Typer(
     name="sentinel",
     help="LLM-assisted anomaly detection for Prometheus/Mimir, Loki and Tempo.",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # click's plain help: `--at TIME`, `--notebook / --no-notebook` (typer's rich panels label
+    # every flag and string `<bool>`/`<str>` whatever the metavar says)
+    rich_markup_mode=None,
+    context_settings={"max_content_width": 100},
 )
 
 
@@ -32,11 +45,20 @@ def _register() -> None:
     import sentinel.cli.tickets  # noqa: F401
 
 
-def main() -> None:
-    """Console entry point: SentinelErrors become one clear line on stderr and exit code 2."""
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point. Usage errors exit 2 (click), so do SentinelErrors (one clear line on
+    stderr); anything else is a crash: traceback and exit 3, never 1, which means "alerting"."""
     _register()
     try:
-        app()
+        app(args=argv)
     except SentinelError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
+    except Exception:  # the last resort that keeps a crash apart from exit 1
+        traceback.print_exc()
+        typer.secho(
+            "sentinel crashed: this is a bug, please report it with the traceback above",
+            err=True,
+            fg=typer.colors.RED,
+        )
+        sys.exit(EXIT_CRASH)

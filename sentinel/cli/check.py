@@ -1,10 +1,17 @@
-"""`sentinel check`: run one check of every configured service and print the verdicts."""
+"""`sentinel check`: run one check of every configured service and print the verdicts.
+
+Every option is validated before any work (click choices, callbacks below, then the config,
+the fixtures' time range and the model credentials), so a typo is a usage error (exit 2) in
+about a second, never a check that runs and then fails like an alert (exit 1).
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import shlex
+import sys
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -19,31 +26,77 @@ from sentinel.checks import (
 )
 from sentinel.checks.notebook import CHECK_NOTEBOOK, execute_notebook
 from sentinel.checks.reports import check_run_dir, checks_root, prune_reports
-from sentinel.cli import app
-from sentinel.config import Settings, load_config
+from sentinel.cli import EXIT_CODES_HELP, app
+from sentinel.config import FIXTURES_DIR, SentinelConfig, Settings, load_config
+from sentinel.errors import ConfigError, SentinelError
 from sentinel.models import Status
+from sentinel.strategy import STRATEGY_HELP, StrategySpec, parse_strategy
+
+if TYPE_CHECKING:
+    from sentinel.models import FixtureManifest
 
 
-@app.command()
+def _check_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_check_time(value)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _strategy(value: str) -> StrategySpec:
+    """Parse the strategy and look its models up in the price table (no SDK import)."""
+    from sentinel.llm.prices import load_prices
+
+    try:
+        spec = parse_strategy(value)
+        for name in spec.models:
+            load_prices().model(name)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return spec
+
+
+@app.command(epilog=EXIT_CODES_HELP)
 def check(
     at: Annotated[
-        str, typer.Option(help="Check time: ISO-8601 with zone (2026-11-02T14:30:00Z) or 'now'.")
-    ] = "now",
-    config: Annotated[Path, typer.Option(help="Services file.")] = Path("config/services.yaml"),
+        str | None,
+        typer.Option(
+            metavar="TIME",
+            help="Check time: ISO-8601 with zone (2026-11-02T14:30:00Z) or 'now'. "
+            "[default: with --source fixtures the latest time every fixture covers, "
+            "with --source prometheus now]",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[Path, typer.Option(metavar="FILE", help="Services file.")] = Path(
+        "config/services.yaml"
+    ),
     source: Annotated[
-        str,
-        typer.Option(help="'fixtures' (bundled data, offline) or 'prometheus' (PROMETHEUS_URL)."),
+        Literal["fixtures", "prometheus"],
+        typer.Option(help="Bundled fixtures (offline) or a live Prometheus (PROMETHEUS_URL)."),
     ] = "fixtures",
     strategy: Annotated[
-        str, typer.Option(help="'statistical', 'llm:<model>' or 'tiered:<cheap>,<strong>'.")
+        str,
+        typer.Option(metavar="STRATEGY", help=f"{STRATEGY_HELP}; models from prices.yaml."),
     ] = "statistical",
     service: Annotated[
-        list[str] | None, typer.Option("--service", "-s", help="Only this service (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--service",
+            "-s",
+            metavar="NAME",
+            help="Only this service (repeatable).",
+            show_default=False,
+        ),
     ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
-            help="Write verdicts.json here (default: reports/checks/YYYY/MM/DD/<run-id>)."
+            metavar="DIR",
+            help="Write verdicts.json here [default: reports/checks/YYYY/MM/DD/<run-id>].",
+            show_default=False,
         ),
     ] = None,
     notebook: Annotated[
@@ -52,10 +105,18 @@ def check(
             help="Run notebooks/check.ipynb under papermill and keep the executed notebook too."
         ),
     ] = False,
-    cell_timeout: Annotated[int, typer.Option(help="Per-cell timeout (s) with --notebook.")] = 600,
+    cell_timeout: Annotated[
+        int, typer.Option(metavar="SECONDS", min=1, help="Per-cell timeout with --notebook.")
+    ] = 600,
     fail_on: Annotated[
-        str | None,
-        typer.Option(help="Exit 1 if any verdict is at least this status (e.g. WARNING)."),
+        Status | None,
+        typer.Option(
+            case_sensitive=False,
+            metavar="STATUS",
+            help="Exit 1 if any service is at this status or worse: "
+            f"{', '.join(s.value for s in Status)} (any case).",
+            show_default=False,
+        ),
     ] = None,
     fail_on_unknown: Annotated[
         bool,
@@ -65,15 +126,23 @@ def check(
         ),
     ] = True,
 ) -> None:
-    """Check every configured service once and print one line per service.
+    """Check every configured service once; print one line per service.
 
-    Without arguments it checks the bundled fixtures at the current time, which lies outside them:
-    pass --at inside the fixture range (see `sentinel fixtures list`).
+    With no options it checks the bundled synthetic fixtures at the latest time they cover,
+    offline. `make check` checks them mid-incident (--at 2026-10-29T14:20:00Z).
     """
+    when = _check_time(at)
+    spec = _strategy(strategy)
     cfg = load_config(config)  # fail fast on a bad config, before any work
-    when = parse_check_time(at)
-    run_id = new_run_id(when)
+    for name in service or []:
+        cfg.service(name)  # an unknown name is a ConfigError listing the known ones
     settings = Settings()
+    if spec.uses_model:
+        _require_model_access(cfg, settings)
+    if source == "fixtures":
+        when = _within_fixtures(cfg, service, when)
+    when = when or parse_check_time("now")
+    run_id = new_run_id(when)
     out_dir = (out or check_run_dir(settings.sentinel_reports_dir, run_id)).resolve()
     if notebook:
         executed = execute_notebook(
@@ -110,8 +179,7 @@ def check(
                 f"pruned {len(pruned)} report folder(s) older than "
                 f"{settings.sentinel_keep_reports_days} days"
             )
-    if fail_on:
-        threshold = Status(fail_on.upper())
+    if fail_on is not None:
         unknown = [v.service for v in verdicts if v.status == Status.UNKNOWN]
         if fail_on_unknown and unknown:
             typer.echo(
@@ -120,5 +188,58 @@ def check(
                 err=True,
             )
             raise typer.Exit(1)
-        if any(v.status >= threshold for v in verdicts):
+        if any(v.status >= fail_on for v in verdicts):
             raise typer.Exit(1)
+
+
+def _require_model_access(cfg: SentinelConfig, settings: Settings) -> None:
+    """Missing credentials fail here, before pandas, the detectors or the SDK are imported."""
+    from sentinel.llm.credentials import llm_mode, require_credentials
+
+    if llm_mode(settings, cfg.llm) != "replay":
+        require_credentials(cfg.llm.backend, settings)
+
+
+def _within_fixtures(
+    cfg: SentinelConfig, services: list[str] | None, when: datetime | None
+) -> datetime:
+    """The check time, defaulted to the latest time every selected fixture covers; a time
+    outside them is an error that prints the command that works."""
+    from sentinel.fixtures.store import manifest_path, read_manifest
+
+    manifests: dict[str, FixtureManifest] = {}
+    for svc in (cfg.service(n) for n in services or [s.name for s in cfg.services]):
+        path = manifest_path(svc.fixture or svc.name, FIXTURES_DIR)
+        if path.exists():  # a missing fixture is reported by the source, with the known ones
+            manifests[str(path)] = read_manifest(path)
+    if not manifests:
+        return when or parse_check_time("now")
+    start = max(m.start for m in manifests.values())
+    end = min(m.end for m in manifests.values())
+    if when is None:
+        typer.echo(f"at: {end:%Y-%m-%dT%H:%M:%SZ} (the latest time the fixtures cover)", err=True)
+        return end
+    if not start < when <= end:
+        ranges = "; ".join(
+            f"{Path(p).name} {m.start:%Y-%m-%dT%H:%MZ}..{m.end:%Y-%m-%dT%H:%MZ}"
+            for p, m in manifests.items()
+        )
+        raise SentinelError(
+            f"--at {when:%Y-%m-%dT%H:%M:%SZ} is outside the fixtures ({ranges}). "
+            f"This works: {command_with_at(sys.argv[1:], end)}"
+        )
+    return when
+
+
+def command_with_at(args: list[str], at: datetime) -> str:
+    """The user's command line with its --at replaced by `at` (other options kept as given)."""
+    kept: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--at":
+            skip = True
+        elif not arg.startswith("--at="):
+            kept.append(arg)
+    return shlex.join(["sentinel", *kept, "--at", f"{at:%Y-%m-%dT%H:%M:%SZ}"])

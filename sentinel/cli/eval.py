@@ -83,7 +83,9 @@ def run(
         int, typer.Option(min=0, help="bootstrap resamples for the 95% CIs")
     ] = 1000,
     seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0,
-    out: Annotated[Path, typer.Option(help="reports folder")] = REPORTS_DIR / "eval",
+    out: Annotated[
+        Path, typer.Option(help="reports folder [default: reports/eval]", show_default=False)
+    ] = REPORTS_DIR / "eval",
     run_id: Annotated[
         str | None, typer.Option(help="name of a fresh run [default: UTC timestamp]")
     ] = None,
@@ -96,7 +98,10 @@ def run(
     config: Annotated[
         Path | None, typer.Option(help="services file [default: config/services.yaml]")
     ] = None,
-    fixtures_dir: Annotated[Path, typer.Option(help="where the fixtures live")] = FIXTURES_DIR,
+    fixtures_dir: Annotated[
+        Path,
+        typer.Option(help="where the fixtures live [default: data/fixtures]", show_default=False),
+    ] = FIXTURES_DIR,
     replay_dir: Annotated[
         Path | None, typer.Option(help="recorded model calls [default: evals/replays]")
     ] = None,
@@ -147,7 +152,10 @@ def make_cases(
     config: Annotated[
         Path | None, typer.Option(help="services file [default: config/services.yaml]")
     ] = None,
-    fixtures_dir: Annotated[Path, typer.Option(help="where the fixtures live")] = FIXTURES_DIR,
+    fixtures_dir: Annotated[
+        Path,
+        typer.Option(help="where the fixtures live [default: data/fixtures]", show_default=False),
+    ] = FIXTURES_DIR,
 ) -> None:
     """(Re)write one case YAML per labelled window of each configured service's fixture, plus
     a background case per service covering the whole span."""

@@ -22,7 +22,12 @@ def generate_cmd(
         int, typer.Option(help="Random seed. The same seed always gives the same bytes.")
     ] = DEFAULT_SEED,
     out: Annotated[
-        Path, typer.Option(help="Directory for the manifests (.yaml) and data (.parquet).")
+        Path,
+        typer.Option(
+            help="Directory for the manifests (.yaml) and data (.parquet). "
+            "[default: data/fixtures]",
+            show_default=False,
+        ),
     ] = FIXTURES_DIR,
     days: Annotated[
         int,
@@ -32,7 +37,12 @@ def generate_cmd(
         ),
     ] = DEFAULT_DAYS,
     config: Annotated[
-        Path, typer.Option(help="Services file naming the metrics and their PromQL.")
+        Path,
+        typer.Option(
+            help="Services file naming the metrics and their PromQL. "
+            "[default: config/services.yaml]",
+            show_default=False,
+        ),
     ] = DEFAULT_CONFIG,
 ) -> None:
     """Write the SYNTHETIC fixtures for api-service and database (labelled incidents included).
@@ -56,7 +66,12 @@ def generate_cmd(
 
 @fixtures_app.command("list")
 def list_cmd(
-    fixtures_dir: Annotated[Path, typer.Option("--dir", help="Fixtures directory.")] = FIXTURES_DIR,
+    fixtures_dir: Annotated[
+        Path,
+        typer.Option(
+            "--dir", help="Fixtures directory. [default: data/fixtures]", show_default=False
+        ),
+    ] = FIXTURES_DIR,
 ) -> None:
     """List fixtures: name, kind, time range, step, metrics, labelled incidents and negatives."""
     from sentinel.fixtures.store import list_fixtures, manifest_path, read_manifest
@@ -81,7 +96,12 @@ def list_cmd(
 @fixtures_app.command("show")
 def show_cmd(
     name: Annotated[str, typer.Argument(help="Fixture name (api-service) or manifest path.")],
-    fixtures_dir: Annotated[Path, typer.Option("--dir", help="Fixtures directory.")] = FIXTURES_DIR,
+    fixtures_dir: Annotated[
+        Path,
+        typer.Option(
+            "--dir", help="Fixtures directory. [default: data/fixtures]", show_default=False
+        ),
+    ] = FIXTURES_DIR,
 ) -> None:
     """Show one fixture: where it came from, its metrics and its labelled windows."""
     from sentinel.fixtures.store import load_fixture

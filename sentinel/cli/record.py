@@ -44,7 +44,9 @@ def record_command(
     end: Annotated[str, typer.Option(help="ISO time (UTC if no offset), or now")] = "now",
     step: Annotated[int, typer.Option(min=1, help="fixture step in seconds")] = 60,
     url: Annotated[str | None, typer.Option(help="Prometheus-compatible URL")] = None,
-    out: Annotated[Path, typer.Option(help="fixtures directory")] = FIXTURES_DIR,
+    out: Annotated[
+        Path, typer.Option(help="fixtures directory [default: data/fixtures]", show_default=False)
+    ] = FIXTURES_DIR,
     name: Annotated[str | None, typer.Option(help="fixture name (default: service)")] = None,
     config: Annotated[Path | None, typer.Option(help="services file")] = None,
     force: Annotated[bool, typer.Option(help="overwrite an existing fixture")] = False,
@@ -76,7 +78,9 @@ def record_command(
 def to_openmetrics(
     name: Annotated[str, typer.Argument(help="fixture name or path to its .yaml")],
     out: Annotated[Path, typer.Argument(help="output file, e.g. api-service.om")],
-    fixtures_dir: Annotated[Path, typer.Option(help="fixtures directory")] = FIXTURES_DIR,
+    fixtures_dir: Annotated[
+        Path, typer.Option(help="fixtures directory [default: data/fixtures]", show_default=False)
+    ] = FIXTURES_DIR,
     label: Annotated[
         list[str] | None, typer.Option(help="extra label k=v added to every series (repeatable)")
     ] = None,
@@ -116,7 +120,9 @@ def label_add(
         list[str] | None, typer.Option(help="metrics involved (repeatable or comma-separated)")
     ] = None,
     note: Annotated[str, typer.Option(help="free text")] = "",
-    fixtures_dir: Annotated[Path, typer.Option(help="fixtures directory")] = FIXTURES_DIR,
+    fixtures_dir: Annotated[
+        Path, typer.Option(help="fixtures directory [default: data/fixtures]", show_default=False)
+    ] = FIXTURES_DIR,
     force: Annotated[bool, typer.Option(help="allow editing a synthetic fixture")] = False,
 ) -> None:
     """Add a labelled window (validated against the fixture before it is written)."""
@@ -146,7 +152,9 @@ def label_add(
 @label_app.command("list")
 def label_list(
     fixture: Annotated[str, typer.Argument(help="fixture name or path to its .yaml")],
-    fixtures_dir: Annotated[Path, typer.Option(help="fixtures directory")] = FIXTURES_DIR,
+    fixtures_dir: Annotated[
+        Path, typer.Option(help="fixtures directory [default: data/fixtures]", show_default=False)
+    ] = FIXTURES_DIR,
 ) -> None:
     """List a fixture's labelled windows with the index `label remove` takes."""
     from sentinel.fixtures.store import manifest_path, read_manifest
@@ -170,7 +178,9 @@ def label_list(
 def label_remove(
     fixture: Annotated[str, typer.Argument(help="fixture name or path to its .yaml")],
     index: Annotated[int, typer.Argument(help="index shown by `label list`")],
-    fixtures_dir: Annotated[Path, typer.Option(help="fixtures directory")] = FIXTURES_DIR,
+    fixtures_dir: Annotated[
+        Path, typer.Option(help="fixtures directory [default: data/fixtures]", show_default=False)
+    ] = FIXTURES_DIR,
     force: Annotated[bool, typer.Option(help="allow editing a synthetic fixture")] = False,
 ) -> None:
     """Remove one labelled window by index."""

@@ -1,6 +1,6 @@
 """The strategies an eval compares, and how each becomes an Agent.
 
-Names follow the LLM layer's strategy strings: `statistical:<detector>` (a detector alone, no
+Strings are parsed by `sentinel.strategy` (the one parser `sentinel check` uses too): `statistical:<detector>` (a detector alone, no
 model), `llm:<model>` (gate -> one model), `tiered:<cheap>,<strong>` (gate -> cheap model ->
 strong model). Every model strategy runs in one of three ways: `live` (credentials present; also
 records replays), `replay` (recorded responses under evals/replays/), or not at all, in which
@@ -9,7 +9,6 @@ case the report says "not run: no credentials" and shows a projected cost only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -20,46 +19,10 @@ from sentinel.errors import ConfigError
 from sentinel.evaluation.replay import ObservedAssessor, ObservedGate
 from sentinel.gate import build_gate
 from sentinel.sources.base import MetricSource
+from sentinel.strategy import StrategySpec, parse_strategy
 
-Kind = Literal["statistical", "llm", "tiered"]
 RunMode = Literal["statistical", "live", "record", "replay", "not-run"]
 DEFAULT_MODELS = ("haiku", "sonnet")
-
-
-@dataclass(frozen=True)
-class StrategySpec:
-    """One strategy to evaluate."""
-
-    name: str
-    kind: Kind
-    detector: str | None = None
-    models: tuple[str, ...] = ()
-
-    @property
-    def uses_model(self) -> bool:
-        return self.kind != "statistical"
-
-    @property
-    def slug(self) -> str:
-        """A file-name-safe form of the name."""
-        return self.name.replace(":", "-").replace(",", "+").replace("/", "_")
-
-
-def parse_strategy(text: str) -> StrategySpec:
-    """`statistical`, `statistical:<detector>`, `llm:<model>` or `tiered:<cheap>,<strong>`."""
-    text = text.strip()
-    head, _, rest = text.partition(":")
-    if head == "statistical":
-        return StrategySpec(text if rest else "statistical", "statistical", rest or None)
-    if head == "llm" and rest and "," not in rest:
-        return StrategySpec(text, "llm", models=(rest,))
-    if head == "tiered" and len(rest.split(",")) == 2 and all(rest.split(",")):
-        cheap, strong = rest.split(",")
-        return StrategySpec(text, "tiered", models=(cheap, strong))
-    raise ConfigError(
-        f"unknown strategy {text!r}: use statistical[:<detector>], llm:<model> "
-        "or tiered:<cheap>,<strong>"
-    )
 
 
 def detector_names() -> list[str]:

@@ -17,31 +17,21 @@ from sentinel.config import PROJECT_ROOT, LLMConfig, SentinelConfig, Settings
 from sentinel.errors import ConfigError
 from sentinel.llm.backends import Backend, SDKBackend
 from sentinel.llm.budget import CostGuard
+from sentinel.llm.credentials import llm_mode, require_credentials
 from sentinel.llm.judge import LLMJudge, TieredJudge
 from sentinel.llm.local import build_local_backend, is_local_model, resolve_model
 from sentinel.llm.prices import ModelInfo
 from sentinel.llm.prompts import load_prompt
 from sentinel.llm.replay import ReplayBackend
+from sentinel.strategy import parse_strategy as parse_strategy_spec
 
 log = structlog.get_logger(__name__)
-MODES = ("live", "record", "replay")
-OFFLINE_HINT = (
-    "offline modes need no credentials: --strategy statistical, or SENTINEL_LLM_MODE=replay "
-    "to answer from recorded responses"
-)
 
 
 def parse_strategy(strategy: str) -> tuple[str, list[str]]:
-    """('statistical'|'llm'|'tiered', model names); a one-line error for anything else."""
-    kind, _, rest = strategy.strip().partition(":")
-    names = [n.strip() for n in rest.split(",") if n.strip()]
-    if kind == "statistical" or (kind == "llm" and len(names) == 1):
-        return kind, names
-    if kind == "tiered" and len(names) == 2:
-        return kind, names
-    raise ConfigError(
-        f"unknown strategy {strategy!r}: use statistical, llm:<model> or tiered:<cheap>,<strong>"
-    )
+    """('statistical'|'llm'|'tiered', model names), from the one parser in `sentinel.strategy`."""
+    spec = parse_strategy_spec(strategy)
+    return spec.kind, list(spec.models)
 
 
 def build_judge(
@@ -59,9 +49,7 @@ def build_judge(
     llm = config.llm if config else LLMConfig()
     models = [resolve_model(n, llm, settings) for n in names]  # unknown: error before any call
     prompt = load_prompt(llm.prompt)
-    mode = mode or settings.sentinel_llm_mode or llm.mode
-    if mode not in MODES:
-        raise ConfigError(f"unknown LLM mode {mode!r}: use one of {', '.join(MODES)}")
+    mode = llm_mode(settings, llm, mode)
     replay_path = _resolve(Path(replay_dir) if replay_dir else llm.replay_dir)
 
     backends = _backends(mode, replay_path, llm, settings, models)
@@ -116,9 +104,9 @@ def build_live_backend(
     """An SDK client for the Anthropic API or Bedrock; missing credentials are one clear line."""
     import anthropic
 
+    require_credentials(backend, settings)
     if backend == "anthropic":
-        if settings.anthropic_api_key is None:
-            raise ConfigError(f"ANTHROPIC_API_KEY is not set (env or .env); {OFFLINE_HINT}")
+        assert settings.anthropic_api_key is not None
         client = anthropic.Anthropic(
             api_key=settings.anthropic_api_key.get_secret_value(),
             base_url=settings.anthropic_base_url,
@@ -127,13 +115,6 @@ def build_live_backend(
         )
         return SDKBackend(client, "anthropic")
     if backend == "bedrock":
-        if not settings.aws_region:
-            raise ConfigError(f"AWS_REGION is not set (needed for Bedrock); {OFFLINE_HINT}")
-        if not _aws_credentials(settings.aws_profile):
-            raise ConfigError(
-                "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
-                f"(or AWS_PROFILE); {OFFLINE_HINT}"
-            )
         client = anthropic.AnthropicBedrock(
             aws_region=settings.aws_region,
             aws_profile=settings.aws_profile,
@@ -148,16 +129,6 @@ def build_live_backend(
                 log.warning("llm.bedrock_model_id_ignored", reason="tiered uses prices.yaml ids")
         return SDKBackend(client, "bedrock", ids)
     raise ConfigError(f"unknown LLM backend {backend!r}: use anthropic or bedrock")
-
-
-def _aws_credentials(profile: str | None) -> bool:
-    import boto3
-    import botocore.exceptions
-
-    try:
-        return boto3.Session(profile_name=profile).get_credentials() is not None
-    except botocore.exceptions.BotoCoreError:
-        return False
 
 
 def _resolve(path: Path) -> Path:
