@@ -65,3 +65,84 @@ def test_cost_command_prints_the_table(tmp_path):
     assert "always-call (seed) claude-haiku-5-5" in result.output
     assert "tiered:claude-haiku-5-5,claude-sonnet-5-5" in result.output
     assert "1 verdicts" in result.output
+
+
+def test_eval_projection_is_the_cost_commands_row_capped_by_the_budget_and_says_so():
+    from sentinel.evaluation import costs
+
+    cfg = c.config(calls_per_hour=None, monthly_budget_usd=0.5)
+    rows, _ = project(cfg, load_prices(), ["sonnet"], None, escalation_rate=0.082)
+    gated = next(r for r in rows if r.strategy.startswith("gated"))
+    p = costs.projected(["sonnet"], 0.082, cfg)
+    assert gated.usd_per_month > 0.5 and gated.capped_by == "monthly_budget_usd=0.5"
+    assert p.monthly_usd == pytest.approx(gated.capped_usd_per_month) == 0.5
+    assert p.monthly_uncapped_usd == pytest.approx(gated.usd_per_month)
+    assert p.capped_by == "monthly_budget_usd=0.5" and "capped by monthly_budget_usd" in p.basis
+    assert "escalation 8.2% (given)" in p.basis
+
+
+def test_the_eval_and_the_projection_share_one_month():
+    from sentinel.evaluation import costs
+    from sentinel.llm import projection
+
+    cfg = c.config()
+    assert costs.checks_per_month(cfg, "api-service") == projection.checks_per_month(
+        cfg.service("api-service")
+    )
+    assert SECONDS_PER_MONTH == 30.4375 * 86400
+
+
+def eval_run(root, escalated: list[bool]):
+    """A run folder laid out as `sentinel eval run` writes it: results.json + verdicts/*.jsonl."""
+    from sentinel.evaluation.replay import CheckRecord
+
+    run = root / "eval" / "20261201T000000Z"
+    (run / "verdicts").mkdir(parents=True)
+    (run / "results.json").write_text("{}\n")
+    lines = [
+        CheckRecord("api-service", c.AT, verdict("statistical"), 0.6, e).to_json()
+        for e in escalated
+    ]
+    (run / "verdicts" / "statistical-seasonal_mad__r1.jsonl").write_text("\n".join(lines) + "\n")
+    other = CheckRecord("api-service", c.AT, verdict("statistical"), 0.9, True).to_json()
+    (run / "verdicts" / "statistical-zscore__r1.jsonl").write_text(other + "\n")
+    return run
+
+
+@pytest.mark.parametrize("target", ["folder", "results.json", "jsonl"])
+def test_cost_measured_reads_what_the_eval_writes(tmp_path, target):
+    from sentinel.cli import _register, app
+
+    _register()
+    run = eval_run(tmp_path, [True, False, False, False])
+    path = {
+        "folder": run,
+        "results.json": run / "results.json",
+        "jsonl": run / "verdicts" / "statistical-seasonal_mad__r1.jsonl",
+    }[target]
+    result = CliRunner().invoke(app, ["cost", "--measured", str(path), "-m", "haiku"])
+    assert result.exit_code == 0, result.output
+    assert "escalation 25.0% (measured)" in result.output  # the config's detector, not zscore's
+
+
+def test_cost_uses_the_latest_eval_run_by_default(tmp_path, monkeypatch):
+    from sentinel.cli import _register, app
+
+    _register()
+    eval_run(tmp_path, [True, True, False, False])
+    monkeypatch.setenv("SENTINEL_REPORTS_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["cost", "-m", "haiku"])
+    assert result.exit_code == 0, result.output
+    assert "escalation 50.0% (measured)" in result.output
+    assert "20261201T000000Z" in result.output
+
+
+def test_cost_measured_rejects_an_unreadable_file_with_what_it_accepts(tmp_path):
+    from sentinel.cli import _register, app
+
+    _register()
+    bad = tmp_path / "x.json"
+    bad.write_text('{"strategies": []}')
+    result = CliRunner().invoke(app, ["cost", "--measured", str(bad)])
+    assert result.exit_code != 0
+    assert "an eval's results.json or run folder" in str(result.exception)

@@ -1,9 +1,11 @@
 """Cost, tokens and latency of a strategy, measured from verdicts or (when not run) projected.
 
 Measured figures come from each verdict's own usage and cost (the LLM layer prices calls with the
-dated table in sentinel/llm/prices.yaml). A projection for a strategy that did not run multiplies
-the gate's escalation rate (from a statistical replay) by an estimated prompt size and the price
-table; it is labelled an estimate and never carries an accuracy figure.
+dated table in sentinel/llm/prices.yaml). A projection for a strategy that did not run is the
+one `sentinel cost` prints (`sentinel.llm.projection.project`) at the gate's escalation rate
+measured in this replay; it is labelled an estimate and never carries an accuracy figure. Monthly
+figures, measured or projected, use the projection's month and are capped by the config's
+calls_per_hour and monthly_budget_usd, saying so (the uncapped figure is kept beside).
 """
 
 from __future__ import annotations
@@ -11,15 +13,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import numpy as np
 
 from sentinel.config import SentinelConfig
 from sentinel.evaluation.replay import CheckRecord
+from sentinel.llm import projection
 from sentinel.models import Usage
 
-MONTH = timedelta(days=30)
 # Used only when the prompt cannot be rendered: a typical check prompt and answer, in tokens.
 FALLBACK_INPUT_TOKENS = 2500
 FALLBACK_OUTPUT_TOKENS = 350
@@ -44,7 +45,9 @@ class CostStats:
     model_p95_s: float | None = None
     cost_per_check: float = 0.0
     cost_per_detected: float | None = None
-    monthly_usd: float = 0.0
+    monthly_usd: float = 0.0  # what the month costs under the config's caps
+    monthly_uncapped_usd: float = 0.0
+    capped_by: str = ""  # the cap that binds, e.g. "monthly_budget_usd=50.0"; "" if none
     response_sources: dict[str, int] = field(default_factory=dict)
     estimated: bool = False
     basis: str = ""
@@ -55,7 +58,7 @@ def _pct(values: Sequence[float], q: float) -> float | None:
 
 
 def checks_per_month(config: SentinelConfig, service: str) -> float:
-    return MONTH.total_seconds() / config.service(service).interval_seconds
+    return projection.checks_per_month(config.service(service))
 
 
 def measured(records: Sequence[CheckRecord], detected: int, config: SentinelConfig) -> CostStats:
@@ -72,6 +75,13 @@ def measured(records: Sequence[CheckRecord], detected: int, config: SentinelConf
         float(np.mean(costs)) * checks_per_month(config, s) for s, costs in per_service.items()
     )
     escalated = [r.escalated for r in records if r.escalated is not None]
+    calls = sum(
+        checks_per_month(config, s)
+        * sum(r.verdict.usage is not None for r in records if r.service == s)
+        / len(costs)
+        for s, costs in per_service.items()
+    )
+    capped, capped_by = projection.cap_monthly(config.llm, calls, monthly / calls if calls else 0)
     return CostStats(
         checks=len(records),
         escalations=sum(escalated) if escalated else None,
@@ -88,9 +98,12 @@ def measured(records: Sequence[CheckRecord], detected: int, config: SentinelConf
         model_p95_s=_pct([u.latency_s for u in usage], 95),
         cost_per_check=cost / len(records) if records else 0.0,
         cost_per_detected=cost / detected if detected else None,
-        monthly_usd=monthly,
+        monthly_usd=capped if calls else monthly,
+        monthly_uncapped_usd=monthly,
+        capped_by=capped_by if calls else "",
         response_sources=dict(Counter(r.verdict.provenance.response_source for r in records)),
-        basis="measured from verdict usage",
+        basis="measured from verdict usage"
+        + (f"; capped by {capped_by}" if calls and capped_by else ""),
     )
 
 
@@ -106,28 +119,33 @@ def projected(
     config: SentinelConfig,
     batch: bool = False,
 ) -> CostStats:
-    """Projected monthly cost of a model strategy that did not run, by the LLM layer's
-    projection (prompt rendered and counted, price table, caching) at the measured escalation
-    rate. Never an accuracy figure."""
+    """Projected monthly cost of a model strategy that did not run: the row `sentinel cost`
+    prints for it (prompt rendered and counted, price table, caching, caps) at the measured
+    escalation rate. Never an accuracy figure."""
     from sentinel.llm.prices import load_prices
-    from sentinel.llm.projection import checks_per_month as cpm
-    from sentinel.llm.projection import project
 
     prices = load_prices()
     tiered = (models[0], models[1]) if len(models) == 2 else None
-    rows, notes = project(
+    rows, notes = projection.project(
         config, prices, [] if tiered else [models[0]], tiered, escalation_rate=rate
     )
     aliases = [prices.model(m).alias for m in models]
     want = f"tiered:{aliases[0]},{aliases[1]}" if tiered else f"gated llm:{aliases[0]}"
     row = next(r for r in rows if r.strategy == want)
     factor = 0.5 if batch else 1.0
-    monthly = row.usd_per_month * factor
-    checks = sum(cpm(s) for s in config.services)
+    usd_per_call = row.usd_per_call * factor
+    monthly, capped_by = projection.cap_monthly(config.llm, row.calls_per_month, usd_per_call)
+    checks = sum(projection.checks_per_month(s) for s in config.services)
+    basis = f"estimate ({row.basis}; {notes.get('tokens (est.)', '')})"
+    if batch:
+        basis += "; Message Batches 50% off"
+    if capped_by:
+        basis += f"; capped by {capped_by} (uncapped ${row.calls_per_month * usd_per_call:,.2f})"
     return CostStats(
         cost_per_check=monthly / checks if checks else 0.0,
         monthly_usd=monthly,
+        monthly_uncapped_usd=row.calls_per_month * usd_per_call,
+        capped_by=capped_by,
         estimated=True,
-        basis=f"estimate ({row.basis}; {notes.get('tokens (est.)', '')})"
-        + ("; Message Batches 50% off" if batch else ""),
+        basis=basis,
     )

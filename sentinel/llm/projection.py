@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sentinel.agent import Assessment, ServiceData
-from sentinel.config import SentinelConfig, ServiceConfig
+from sentinel.config import LLMConfig, SentinelConfig, ServiceConfig
 from sentinel.llm.prices import MTOK, ModelInfo, PriceTable
 from sentinel.llm.prompts import load_prompt
 from sentinel.models import Provenance, Status, Verdict
@@ -53,6 +53,7 @@ class Row:
     usd_per_month: float
     capped_usd_per_month: float
     basis: str
+    capped_by: str = ""  # the cap that binds ("monthly_budget_usd=50.0"), empty when none does
 
 
 @dataclass(frozen=True)
@@ -63,18 +64,28 @@ class Measured:
     strong_rate: float | None
     cost_per_call: dict[str, CallCost]
     n_verdicts: int
+    source: str = ""  # where the verdicts came from, e.g. "eval 20261201T202943Z"
 
 
 def checks_per_month(service: ServiceConfig) -> float:
     return SECONDS_PER_MONTH / service.interval_seconds
 
 
-def measure(verdicts: Iterable[Verdict]) -> Measured:
-    """Escalation rate, tiered strong-model rate and mean cost per call from verdicts."""
+def measure(
+    verdicts: Iterable[Verdict], escalated: Iterable[bool] = (), source: str = ""
+) -> Measured:
+    """Escalation rate, tiered strong-model rate and mean cost per call from verdicts.
+
+    `escalated` are the gate's decisions an eval records per check (its statistical replay of
+    the config's detector): when given they are the escalation rate, the one the eval projects
+    with; otherwise it is the share of model-strategy verdicts the gate sent to the model."""
     vs = [v for v in verdicts if v.provenance.path != "no-data"]
     judged = [v for v in vs if v.provenance.path != "statistical"]
     has_model = any(v.provenance.path.startswith(("llm", "tiered", "budget")) for v in vs)
     escalation = len(judged) / len(vs) if vs and has_model else None
+    flags = list(escalated)
+    if flags:
+        escalation = sum(flags) / len(flags)
     tiered = [v for v in vs if v.provenance.path.startswith("tiered:")]
     strong = [v for v in tiered if "escalated:" in v.provenance.note]
     costs: dict[str, list[float]] = {}
@@ -88,6 +99,7 @@ def measure(verdicts: Iterable[Verdict]) -> Measured:
             m: CallCost(float(np.mean(c)), f"measured (n={len(c)})") for m, c in costs.items()
         },
         n_verdicts=len(vs),
+        source=source,
     )
 
 
@@ -173,14 +185,9 @@ def project(
 
     def row(strategy: str, names: str, calls: float, cost: CallCost, basis: str) -> Row:
         month = calls * cost.usd
+        capped, by = cap_monthly(llm, calls, cost.usd)
         return Row(
-            strategy,
-            names,
-            calls,
-            cost.usd,
-            month,
-            _capped(llm, calls, cost.usd, month),
-            f"tokens {cost.basis}; {basis}",
+            strategy, names, calls, cost.usd, month, capped, f"tokens {cost.basis}; {basis}", by
         )
 
     rows = [Row("statistical", "-", 0, 0.0, 0.0, 0.0, "no model calls")]
@@ -231,7 +238,13 @@ def project(
         + ")",
         "caps": f"calls_per_hour={llm.calls_per_hour}, monthly_budget_usd={llm.monthly_budget_usd}",
         "prices": f"sentinel/llm/prices.yaml as of {prices.as_of}",
-        "measured": f"{measured.n_verdicts} verdicts" if measured.n_verdicts else "none",
+        "measured": (
+            f"{measured.n_verdicts} verdicts"
+            + (f" from {measured.source}" if measured.source else "")
+            + (f", escalation {measured.escalation_rate:.1%}" if measured.escalation_rate else "")
+            if measured.n_verdicts
+            else "none"
+        ),
         "tokens (est.)": "; ".join(
             f"{v}: system {sum(t[0] for t in tk.values()) // len(tk):,} + user "
             f"{sum(t[1] for t in tk.values()) // len(tk):,} (Haiku 4.5 tokenizer, chars/3.5)"
@@ -242,6 +255,7 @@ def project(
 
 
 def _pick(given: float | None, measured: float | None, default: float) -> tuple[float, str]:
+    """A rate and its label: given on the command line, measured from verdicts, or assumed."""
     if given is not None:
         return given, "(given)"
     if measured is not None:
@@ -249,10 +263,15 @@ def _pick(given: float | None, measured: float | None, default: float) -> tuple[
     return default, "(assumed)"
 
 
-def _capped(llm, calls: float, usd_per_call: float, month: float) -> float:
-    """What the caps let through: calls_per_hour bounds calls, the budget bounds dollars."""
+def cap_monthly(llm: LLMConfig, calls: float, usd_per_call: float) -> tuple[float, str]:
+    """What the caps let through in a month, and which cap binds ("" if none does):
+    calls_per_hour bounds the calls, monthly_budget_usd the dollars. Past either, checks
+    continue with statistical verdicts, so this is the bill, not the uncapped projection."""
+    month, by = calls * usd_per_call, ""
     if llm.calls_per_hour is not None:
-        month = min(month, llm.calls_per_hour * SECONDS_PER_MONTH / 3600 * usd_per_call)
-    if llm.monthly_budget_usd is not None:
-        month = min(month, llm.monthly_budget_usd)
-    return month
+        allowed = llm.calls_per_hour * SECONDS_PER_MONTH / 3600
+        if calls > allowed:
+            month, by = allowed * usd_per_call, f"calls_per_hour={llm.calls_per_hour}"
+    if llm.monthly_budget_usd is not None and month > llm.monthly_budget_usd:
+        month, by = llm.monthly_budget_usd, f"monthly_budget_usd={llm.monthly_budget_usd}"
+    return month, by
