@@ -160,14 +160,54 @@ def test_nab_score_perfect_null_and_late_detection():
     assert nab_counts([at(2), at(2, 30), at(10)], windows, STANDARD).raw == pytest.approx(2.0)
 
 
-def test_bootstrap_ci_is_seeded_and_brackets_the_estimate():
-    out = scored()
-    a = summarize([out], n_boot=200, seed=7)
-    b = summarize([out], n_boot=200, seed=7)
-    assert a.ci == b.ci
-    lo, hi = a.ci["recall"]  # type: ignore[misc]
-    assert 0.0 <= lo <= a.recall <= hi <= 1.0  # type: ignore[operator]
+def test_an_alarm_running_when_a_window_opens_detects_it_at_zero_in_every_metric():
+    # began 5 min before incident a (e.g. on another metric) and still alerting inside it
+    early = score_service(
+        "api",
+        timeline({at(1, 55): W, at(2, 0): W, at(2, 5): W}),
+        [("a", incident(2, 3))],
+        [(DAY, DAY + timedelta(days=1))],
+    )
+    m = summarize([early], n_boot=50)
+    assert (m.detected, m.true_alarms, m.false_alarms) == (1, 1, 0)
+    assert m.ttd_median_s == 0.0 and m.f1 == 1.0
+    assert early.alarms[0].detections == (at(2, 0),)
+    assert m.nab_score == pytest.approx(100.0)  # caught at the start: no false alarm, no miss
+
+
+def test_an_alarm_only_in_the_grace_period_is_neither_a_false_alarm_nor_a_detection():
+    late = score_service(
+        "api", timeline({at(3, 10): W}), [("a", incident(2, 3))], [(DAY, DAY + timedelta(days=1))]
+    )
+    m = summarize([late], n_boot=50)
+    assert (m.detected, m.false_alarms) == (0, 0)
+    assert m.nab_score == pytest.approx(0.0)  # the miss, and no false-alarm charge
+
+
+def test_perfect_rates_get_wilson_intervals_not_a_certainty():
     all_found = score_service(
         "api", timeline({at(2, 5): W, at(10, 5): C}), WINDOWS, [(DAY, DAY + timedelta(days=1))]
     )
-    assert summarize([all_found], n_boot=100).ci["recall"] == (1.0, 1.0)
+    m = summarize([all_found], n_boot=100)
+    assert m.recall == 1.0 and m.precision == 1.0
+    lo, hi = m.ci["recall"]  # type: ignore[misc]
+    assert hi == 1.0 and lo == pytest.approx(0.342, abs=1e-3)  # Wilson, 2 of 2
+    assert m.ci["f1"][0] == pytest.approx(0.342, abs=1e-3)  # type: ignore[index]
+    fa_lo, fa_hi = m.ci["false_alarms_per_day"]  # type: ignore[misc]
+    assert fa_lo == 0.0 and fa_hi == pytest.approx(3.689, abs=1e-3)  # exact Poisson, 0 in 1 day
+
+
+def test_intervals_are_wilson_poisson_and_a_seeded_bootstrap():
+    from sentinel.evaluation import intervals
+
+    assert intervals.wilson(8, 8) == pytest.approx((0.6756, 1.0), abs=1e-4)
+    assert intervals.wilson(0, 10)[0] == 0.0  # type: ignore[index]
+    assert intervals.wilson(3, 0) is None
+    assert intervals.poisson_rate(0, 7) == pytest.approx((0.0, 0.527), abs=1e-3)
+    lo, hi = intervals.poisson_rate(4, 2)  # type: ignore[misc]
+    assert lo < 2.0 < hi
+    out = scored()
+    a, b = summarize([out], n_boot=200, seed=7), summarize([out], n_boot=200, seed=7)
+    assert a.ci == b.ci
+    lo, hi = a.ci["ttd_median_s"]  # type: ignore[misc]
+    assert lo <= a.ttd_median_s <= hi  # type: ignore[operator]

@@ -330,13 +330,23 @@ def write_markdown(run: EvalRun, results: list[dict[str, Any]], figures: list[st
         f"Suite `{suite.directory}`: {len(suite.cases)} cases, {incidents} incidents, "
         f"{negatives} hard negatives, services {', '.join(suite.services)}; fixtures {fixtures}. "
         f"Walk-forward at a {run.options.cadence} cadence: {checks} checks per strategy and "
-        f"repeat; alarm grace {run.options.grace}; {run.options.n_boot} bootstrap resamples "
-        f"(seed {run.options.seed}). This invocation took {took.total_seconds():.0f} s (a resumed run "
+        f"repeat; alarm grace {run.options.grace}. 95% intervals: Wilson score for precision, "
+        "recall and the hard-negative violation rate (honest at 0 and 1: 8/8 is [0.68, 1.00], "
+        "not certainty), F1 at the Wilson bounds of both, exact Poisson for false alarms/day, "
+        f"a bootstrap ({run.options.n_boot} resamples, seed {run.options.seed}) for the median "
+        f"time to detect. This invocation took {took.total_seconds():.0f} s (a resumed run "
         "counts only the checks it replayed).\n",
         "Source column: `statistical` = a detector alone (no model); `live model` = real API "
         "calls; `replay` = recorded model responses (evals/replays/); `scripted` = test "
         "doubles. Strategies that did not run show a projected cost only, never an accuracy "
         "figure. Definitions: docs/evals.md.\n",
+        "Every metric counts an alarm the same way: it detects an incident at its first verdict "
+        "inside the window (an alarm already running when the window opens detects it at +0 "
+        "min, and is not also a false alarm), and it is false when no verdict falls in an "
+        f"incident window or the {run.options.grace} grace after it. F1 and NAB still differ "
+        "by design: F1 ignores timing and counts false alarms in precision; NAB rewards "
+        "detection early in the window (1 at its start, 0 at its end), charges 0.11 per false "
+        "alarm and 1 per miss.\n",
     ]
     if missing:
         parts.append(f"**Labels no case covers:** {', '.join(missing)}\n")
@@ -417,7 +427,7 @@ def plot_prf1(results: list[dict[str, Any]], path: Path) -> None:
     ax.set_xlim(-0.7, len(results) - 0.3)
     ax.set_ylabel("event-level score")
     ax.set_title(
-        "Precision, recall, F1 per strategy (bars: mean over repeats; whiskers: bootstrap 95% CI)",
+        "Precision, recall, F1 per strategy\n(bars: mean over repeats; whiskers: Wilson 95% CI)",
         fontsize=10,
     )
     if ran:
