@@ -244,9 +244,24 @@ class LLMConfig(Strict):
     cache_ttl: Literal["5m", "1h"] = "5m"
     calls_per_hour: int | None = Field(120, gt=0, description="cap; null = no cap")
     monthly_budget_usd: float | None = Field(50.0, gt=0, description="cap; null = no cap")
-    budget_state: Path | None = Field(
-        Path("reports/llm-budget.json"), description="live/record spend ledger; null = memory"
+    budget_state: str | None = Field(
+        "store",
+        description="live/record spend ledger: 'store' (the ticket store's database: "
+        "DATABASE_URL or var/sentinel.db), a SQLite path or SQLAlchemy URL; null = memory",
     )
+    budget_soft_alert: float | None = Field(
+        0.8, gt=0, lt=1, description="warn (log + metric) once spend passes this budget share"
+    )
+
+    @field_validator("budget_state")
+    @classmethod
+    def _ledger_is_a_database(cls, v: str | None) -> str | None:
+        if v is not None and v.endswith(".json"):
+            raise ValueError(
+                f"{v!r}: the spend ledger now lives in the SQL store (safe across processes, "
+                "kept by `make clean`); use 'store', a SQLite path or a database URL"
+            )
+        return v
 
 
 class SentinelConfig(Strict):

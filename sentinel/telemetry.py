@@ -112,6 +112,14 @@ class Telemetry:
             "sentinel_budget_exhausted", "Checks that fell back to statistics: budget spent",
             registry=r,
         )  # fmt: skip
+        self.budget_soft_alerts = Counter(
+            "sentinel_budget_soft_alerts", "Months whose model spend crossed "
+            "llm.budget_soft_alert of llm.monthly_budget_usd", registry=r,
+        )  # fmt: skip
+        self.budget_spent_ratio = Gauge(
+            "sentinel_budget_spent_ratio", "Model spend this month / llm.monthly_budget_usd, "
+            "as of the last soft alert", registry=r,
+        )  # fmt: skip
         self.alert_deliveries = Counter(
             "sentinel_alert_deliveries", "Alertmanager POSTs by outcome (delivered, refreshed, "
             "failed)", ["outcome"], registry=r,
@@ -155,8 +163,13 @@ class Telemetry:
             self.cost.inc(verdict.cost_usd)
         if prov.path == "llm-fallback":
             self.errors.labels("model").inc()
-            if "budget" in prov.note.lower():
-                self.budget_exhausted.inc()
+        if prov.path == "budget-exhausted":  # the agent's path when a cap refuses the call
+            self.budget_exhausted.inc()
+
+    def budget_soft_alert(self, spent_usd: float, budget_usd: float) -> None:
+        """CostGuard's on_soft_alert: the month's spend crossed the soft fraction."""
+        self.budget_soft_alerts.inc()
+        self.budget_spent_ratio.set(spent_usd / budget_usd)
 
     def error(self, kind: str) -> None:
         self.errors.labels(kind).inc()

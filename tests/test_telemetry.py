@@ -76,7 +76,7 @@ def test_logs_are_json_lines_without_secrets():
 def test_verdict_metrics_count_checks_model_calls_tokens_and_cost():
     t = Telemetry()
     t.verdict(_llm_verdict(), duration_s=0.2)
-    t.verdict(_llm_verdict(note="Budget exhausted for November", path="llm-fallback"), 0.1)
+    t.verdict(_llm_verdict(note="model failed: HTTP 529", path="llm-fallback"), 0.1)
     get = t.registry.get_sample_value
     assert get("sentinel_checks_total", {"service": "api-service", "status": "WARNING"}) == 2
     assert get("sentinel_check_duration_seconds_count") == 2
@@ -91,7 +91,24 @@ def test_verdict_metrics_count_checks_model_calls_tokens_and_cost():
     assert get("sentinel_model_tokens_total", {"kind": "cache_read"}) == 2000
     assert abs(get("sentinel_model_cost_usd_total") - 0.0084) < 1e-9
     assert get("sentinel_errors_total", {"kind": "model"}) == 1
+
+
+def test_budget_exhausted_counts_the_agents_budget_exhausted_path():
+    """The agent's fallback when a cap refuses the call (sentinel.agent._fallback): the
+    statistical verdict with path 'budget-exhausted'."""
+    from sentinel.agent import _fallback
+
+    statistical = _llm_verdict().model_copy(
+        update={"provenance": Provenance(path="statistical"), "usage": None, "cost_usd": None}
+    )
+    t = Telemetry()
+    t.verdict(_fallback(statistical, "budget-exhausted", "model not called: 120 calls"), 0.1)
+    t.verdict(_fallback(statistical, "llm-fallback", "model failed: timeout"), 0.1)
+    get = t.registry.get_sample_value
     assert get("sentinel_budget_exhausted_total") == 1
+    assert get("sentinel_errors_total", {"kind": "model"}) == 1
+    t.budget_soft_alert(8.5, 10.0)
+    assert get("sentinel_budget_soft_alerts_total") == 1
 
 
 def test_metrics_are_served_on_their_own_port():

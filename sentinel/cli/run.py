@@ -16,15 +16,24 @@ from sentinel.errors import ConfigError
 if TYPE_CHECKING:  # imported where used, so `sentinel --help` stays fast
     from sentinel.scheduler import CheckFn
     from sentinel.sources.base import MetricSource
+    from sentinel.telemetry import Telemetry
 
 
-def build_check(config: SentinelConfig, source: MetricSource, strategy: str) -> CheckFn:
+def build_check(
+    config: SentinelConfig, source: MetricSource, strategy: str, telemetry: Telemetry | None = None
+) -> CheckFn:
     """The loop's pipeline for a strategy: `sentinel.checks.build_agent` (the config's detector,
-    plus gate and model judge for `llm:`/`tiered:` strategies) wrapped for the scheduler."""
+    plus gate and model judge for `llm:`/`tiered:` strategies) wrapped for the scheduler; the
+    budget's soft alert goes to `telemetry`."""
     from sentinel.checks import build_agent
+    from sentinel.llm.budget import guards_of
     from sentinel.scheduler import check_with
 
-    return check_with(build_agent(config, source, strategy=strategy))
+    agent = build_agent(config, source, strategy=strategy)
+    if telemetry is not None:
+        for guard in guards_of(agent.judge):
+            guard.on_soft_alert = telemetry.budget_soft_alert
+    return check_with(agent)
 
 
 def default_fixture_start(config: SentinelConfig, fixtures_dir: Path | None) -> datetime:
@@ -100,9 +109,8 @@ def run(
         raise ConfigError("--fixture-start only applies to --source fixtures")
     else:
         clock = WallClock()
-    check = build_check(config, metric_source, strategy)
-
     telemetry = Telemetry()
+    check = build_check(config, metric_source, strategy, telemetry)
     builder = AlertBuilder(settings.sentinel_external_url, settings.sentinel_report_url)
     store = Store.open(db, alert_builder=builder, on_retry=telemetry.error)
     am_url = alertmanager_url or settings.alertmanager_url
@@ -112,7 +120,7 @@ def run(
 
     def reload() -> tuple[SentinelConfig, CheckFn]:
         new = load_config(path)
-        return new, build_check(new, metric_source, strategy)
+        return new, build_check(new, metric_source, strategy, telemetry)
 
     scheduler = Scheduler(
         config,

@@ -55,8 +55,12 @@ def build_judge(
     backends = _backends(mode, replay_path, llm, settings, models)
 
     # Real money only in live/record; replays are capped in memory so evals see the caps too.
-    state = _resolve(llm.budget_state) if llm.budget_state and mode != "replay" else None
-    guard = CostGuard(llm.calls_per_hour, llm.monthly_budget_usd, state)
+    state = llm.budget_state if mode != "replay" else None
+    if state not in (None, "store") and "://" not in state:
+        state = str(_resolve(Path(state)))
+    guard = CostGuard(
+        llm.calls_per_hour, llm.monthly_budget_usd, state, soft_fraction=llm.budget_soft_alert
+    )
     judges = [
         LLMJudge(
             backends[m.alias],
