@@ -111,6 +111,7 @@ def run(
     listed as 'not run' with a projected cost. Writes reports/eval/<run-id>/report.md,
     results.json and PNG plots."""
     from sentinel.evaluation.cases import DEFAULT_SUITE
+    from sentinel.evaluation.headline import headline_text, read_results
     from sentinel.evaluation.report import write_report
     from sentinel.evaluation.runner import DEFAULT_REPLAYS, RunOptions, run_eval
 
@@ -137,8 +138,8 @@ def run(
         typer.echo(f"resuming {resume} with its saved options (other options ignored)")
     result = run_eval(opts, out=out, run_id=run_id, resume=resume, jobs=jobs)
     report = write_report(result)
-    for s in result.strategies:
-        typer.echo(f"  {s.spec.name:<32} {s.note or ('ran: ' + s.mode)}")
+    typer.echo("")
+    typer.echo(headline_text(read_results(report.parent)))
     typer.echo(f"report: {report}")
 
 

@@ -14,11 +14,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from sentinel.agent import Agent, Assessment, Assessor, Gate, ServiceData
 from sentinel.config import ServiceConfig
 from sentinel.evaluation.cases import Suite
+from sentinel.evaluation.progress import EtaBar
 from sentinel.models import Verdict
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -167,13 +166,7 @@ def replay(
     _drop_torn_tail(stream)
     with (
         stream.open("a") as out,
-        tqdm(
-            total=len(todo) + len(have),
-            initial=len(have),
-            desc=label,
-            unit="check",
-            disable=not progress,
-        ) as bar,
+        EtaBar(len(todo) + len(have), label, initial=len(have), disable=not progress) as bar,
     ):
         for service, at in todo:
             assessor.last = None

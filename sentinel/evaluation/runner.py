@@ -14,8 +14,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from sentinel.config import (
     FIXTURES_DIR,
     PROJECT_ROOT,
@@ -30,6 +28,7 @@ from sentinel.errors import ConfigError, SentinelError
 from sentinel.evaluation import costs
 from sentinel.evaluation.batch import replay_batched
 from sentinel.evaluation.cases import DEFAULT_SUITE, Suite, load_suite
+from sentinel.evaluation.progress import EtaBar
 from sentinel.evaluation.replay import (
     CheckRecord,
     plan,
@@ -275,15 +274,13 @@ def _execute(job_args: list[JobArgs], total: int, jobs: int) -> list[str | None]
     streams = [a[4] for a in job_args]
     with (
         ProcessPoolExecutor(max_workers=jobs) as pool,
-        tqdm(total=total, desc="eval", unit="check") as bar,
+        EtaBar(total, "eval") as bar,
     ):
         futures = [pool.submit(_job, a) for a in job_args]
         while not all(f.done() for f in futures):
             wait(futures, timeout=2.0, return_when=ALL_COMPLETED)
-            bar.n = sum(_count_lines(p) for p in streams)
-            bar.refresh()
-        bar.n = sum(_count_lines(p) for p in streams)
-        bar.refresh()
+            bar.set(sum(_count_lines(p) for p in streams))
+        bar.set(sum(_count_lines(p) for p in streams))
         return [f.result() for f in futures]
 
 
