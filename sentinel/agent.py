@@ -41,12 +41,38 @@ class ServiceData:
 
 
 @dataclass(frozen=True)
+class MetricEvidence:
+    """The detector's own numbers for one metric at one check: what the judge is shown and what
+    bounds the judge's answer (sentinel.llm.floors).
+
+    `expected` and `scale` are the detector's expectation and robust scale at the check time
+    (seasonal 5-minute bucket, trend-corrected, for the seasonal detectors; None when a detector
+    has no such notion); `z` is the detector's residual there. `trajectory` holds one row per
+    5-minute step of the scored context, oldest first: (minutes before the check, median value,
+    median expectation, median z). `threshold_status` is what the absolute thresholds alone
+    reach with the assessor's alarm aggregation (WATCH for fewer than min_points crossings,
+    capped at WATCH inside suppressions and known issues).
+    """
+
+    metric: str
+    status: Status
+    current: float | None = None
+    expected: float | None = None
+    scale: float | None = None
+    z: float | None = None
+    threshold_status: Status = Status.NORMAL
+    threshold_note: str = ""
+    trajectory: tuple[tuple[int, float | None, float | None, float | None], ...] = ()
+
+
+@dataclass(frozen=True)
 class Assessment:
     """The statistical view of one check: a verdict plus how strongly it asks for a model."""
 
     verdict: Verdict
     escalation_score: float
     detector: str
+    evidence: dict[str, MetricEvidence] = field(default_factory=dict)
 
 
 class Assessor(Protocol):

@@ -223,7 +223,7 @@ class LocalModelConfig(Strict):
 class LLMConfig(Strict):
     """The model judge: prompt, backend, limits and cost controls (docs/llm.md)."""
 
-    prompt: str = Field("v2", description="a template in sentinel/llm/prompts/")
+    prompt: str = Field("v3", description="a template in sentinel/llm/prompts/")
     backend: Literal["anthropic", "bedrock", "local"] = Field(
         "anthropic", description="local: the server in llm.local answers (strategy llm:local)"
     )

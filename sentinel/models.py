@@ -82,6 +82,13 @@ class Action(enum.StrEnum):
     NONE = "none"
 
 
+def action_for(status: Status) -> Action:
+    """The on-call action a status calls for: a rule, so code decides it, never a model."""
+    if status.alerts:
+        return Action.NOTIFY_TRIAGE
+    return Action.CONTINUE_MONITORING if status == Status.WATCH else Action.NONE
+
+
 Direction = Literal["up", "down"]
 
 
@@ -114,6 +121,9 @@ class Usage(BaseModel):
     cache_creation_1h_input_tokens: int = Field(
         0, description="the part of cache_creation_input_tokens written with the 1 h TTL"
     )
+    thinking_tokens: int = Field(
+        0, description="the part of output_tokens spent thinking (usage.output_tokens_details)"
+    )
     latency_s: float = 0.0
     service_tier: str | None = None
 
@@ -126,6 +136,7 @@ class Usage(BaseModel):
             cache_read_input_tokens=self.cache_read_input_tokens + other.cache_read_input_tokens,
             cache_creation_1h_input_tokens=self.cache_creation_1h_input_tokens
             + other.cache_creation_1h_input_tokens,
+            thinking_tokens=self.thinking_tokens + other.thinking_tokens,
             latency_s=self.latency_s + other.latency_s,
             service_tier=self.service_tier or other.service_tier,
         )
@@ -142,6 +153,9 @@ class Provenance(BaseModel):
     backend: str | None = None
     data_source: str = ""
     note: str = ""
+    model_status: Status | None = Field(
+        None, description="the model's own status before floors (sentinel.llm.floors)"
+    )
 
 
 class Verdict(BaseModel):
@@ -158,6 +172,7 @@ class Verdict(BaseModel):
         description="metrics that could not be judged (no data, query error, short history): "
         "a ticket raised on one of them stays open, since unknown is not recovery",
     )
+    next_step: str = Field("", description="the model's proposed concrete next step, if any")
     provenance: Provenance
     usage: Usage | None = None
     cost_usd: float | None = None

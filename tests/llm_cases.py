@@ -79,18 +79,25 @@ def assessment(status: Status = Status.WARNING) -> Assessment:
     return Assessment(verdict=verdict, escalation_score=0.9, detector="test")
 
 
-def answer(status: str = "WARNING", confidence: float = 0.9, **extra: Any) -> str:
-    """A scripted answer in the verdict schema (test data, not model output)."""
-    body = {
+def answer(
+    status: str = "WARNING", confidence: float = 0.9, legacy: bool = False, **extra: Any
+) -> str:
+    """A scripted answer in the verdict schema (test data, not model output); `legacy` is the
+    v1-seed/v2 schema, in which the model also picked recommended_action."""
+    alerts = status in ("WARNING", "CRITICAL")
+    body: dict[str, Any] = {
         "status": status,
         "confidence": confidence,
         "anomalies": [
             {"metric": "latency_p99", "direction": "up", "explanation": "p99 7x its band"}
         ],
         "reasoning": "Latency is far above its seasonal band.",
-        "recommended_action": "notify_triage" if status in ("WARNING", "CRITICAL") else "none",
-        **extra,
     }
+    if legacy:
+        body["recommended_action"] = "notify_triage" if alerts else "none"
+    else:
+        body["next_step"] = "Check the latest api-service deploy." if alerts else ""
+    body.update(extra)
     return json.dumps(body)
 
 

@@ -36,7 +36,7 @@ def answer(status: str = "WARNING", confidence: float = 0.9) -> str:
             "confidence": confidence,
             "anomalies": [],
             "reasoning": "scripted test answer",
-            "recommended_action": "continue_monitoring",
+            "next_step": "",
         }
     )
 

@@ -16,6 +16,7 @@ from sentinel.lab.prompts import (
 )
 from sentinel.llm.backends import Backend, ModelReply, ModelRequest
 from sentinel.llm.prices import load_prices
+from sentinel.llm.schema import LEGACY_PROMPTS
 from sentinel.models import Usage
 from sentinel.sources.fixtures import FixtureSource
 from tests.llm_cases import answer
@@ -30,7 +31,7 @@ class ScriptedBackend(Backend):
 
     def send(self, request: ModelRequest) -> ModelReply:
         return ModelReply(
-            text=answer("CRITICAL"),
+            text=answer("CRITICAL", legacy=request.prompt.version in LEGACY_PROMPTS),
             stop_reason="end_turn",
             usage=Usage(input_tokens=1000, output_tokens=100),
             response_source="scripted",

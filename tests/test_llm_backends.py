@@ -48,7 +48,7 @@ def test_success_maps_answer_usage_cost_and_provenance(server):
         "scripted",  # a local server answered: scripted test data, never labelled a model's
         "claude-haiku-5-5",
         "anthropic",
-        "v2",
+        "v3",
     )
     assert verdict.usage.cache_creation_input_tokens == 3000
     expected = (900 * 0.10 + 120 * 0.50 + 3000 * 0.125) / 1e6

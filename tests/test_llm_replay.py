@@ -93,3 +93,41 @@ def test_recordings_from_a_real_endpoint_are_labelled_replay(tmp_path):
     reply = ModelReply(c.answer(), "end_turn", Usage(input_tokens=5), "live", "claude-haiku-5-5")
     save_reply(tmp_path / "r.json", request, reply, endpoint="https://api.anthropic.com")
     assert load_reply(tmp_path / "r.json").response_source == "replay"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"api_id": "claude-haiku-5-6"},  # the alias now points at a new model id
+        {"effort": "medium"},
+        {"thinking": "adaptive"},
+    ],
+)
+def test_changed_model_id_effort_or_thinking_does_not_replay_the_old_answers(tmp_path, change):
+    replay_dir = tmp_path / "replay"
+    with ScriptedServer() as server:
+        server.push(Scripted(body=message_body(c.answer())))
+        build_judge("llm:haiku", c.settings(server.url), c.config(), replay_dir, "record").judge(
+            c.data(), c.assessment()
+        )
+    replayer = build_judge(
+        "llm:haiku", c.settings("http://127.0.0.1:9"), c.config(), replay_dir, "replay"
+    )
+    replayer.judge(c.data(), c.assessment())  # unchanged: replays
+    replayer.model = replayer.model.model_copy(update=change)
+    with pytest.raises(ReplayMiss, match="no recorded response"):
+        replayer.judge(c.data(), c.assessment())
+
+
+def test_changed_max_tokens_or_prompt_version_does_not_replay_the_old_answers(tmp_path):
+    replay_dir = tmp_path / "replay"
+    with ScriptedServer() as server:
+        server.push(Scripted(body=message_body(c.answer())))
+        build_judge("llm:haiku", c.settings(server.url), c.config(), replay_dir, "record").judge(
+            c.data(), c.assessment()
+        )
+    offline = c.settings("http://127.0.0.1:9")
+    for llm in ({"max_tokens": 2048}, {"prompt": "v2"}):
+        judge = build_judge("llm:haiku", offline, c.config(**llm), replay_dir, "replay")
+        with pytest.raises(ReplayMiss):
+            judge.judge(c.data(), c.assessment())

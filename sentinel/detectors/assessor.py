@@ -19,17 +19,18 @@ crosses every threshold, rather than being dropped as missing data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sentinel.agent import Assessment, ServiceData
+from sentinel.agent import Assessment, MetricEvidence, ServiceData
 from sentinel.baseline import BaselineCache, to_ns
 from sentinel.config import DetectionConfig, MetricConfig
 from sentinel.detectors.base import Detector
+from sentinel.detectors.evidence import metric_evidence
 from sentinel.detectors.registry import DETECTORS, make_detector, make_detector_for
 from sentinel.models import Action, Anomaly, Provenance, Status, Verdict
 from sentinel.sources.base import clean_series
@@ -46,6 +47,7 @@ class MetricFinding:
     escalation: float
     anomaly: Anomaly | None = None
     reason: str = ""
+    evidence: MetricEvidence | None = None  # the detector's numbers, for the judge and floors
 
 
 class StatisticalAssessor:
@@ -89,7 +91,8 @@ class StatisticalAssessor:
             ),
         )
         score = max((f.escalation for f in known), default=0.0)
-        return Assessment(verdict=verdict, escalation_score=score, detector=self.detector)
+        evidence = {f.metric: f.evidence for f in findings if f.evidence is not None}
+        return Assessment(verdict, score, self.detector, evidence)
 
     # ----------------------------------------------------------------------------------------
 
@@ -132,7 +135,28 @@ class StatisticalAssessor:
         scores = np.where(_bad_infinity(values, metric.bad_direction), 1.0, scores)
         idx = context.index[in_window]
         expected = detector.expected(idx)[0]
-        return self._judge(metric, data, values, expected, scores)
+        finding = self._judge(metric, data, values, expected, scores)
+        return replace(finding, evidence=self._evidence(metric, data, detector, context, finding))
+
+    def _evidence(
+        self,
+        metric: MetricConfig,
+        data: ServiceData,
+        detector: Detector,
+        context: pd.Series,
+        finding: MetricFinding,
+    ) -> MetricEvidence:
+        """The detector's figures plus what the thresholds alone reach (floors for the judge)."""
+        window = context[
+            context.index > pd.Timestamp(data.at) - timedelta(minutes=self.detection.window_minutes)
+        ]
+        level, _, why = self._thresholds(metric, window.to_numpy(), Status.NORMAL, 0.0)
+        capped_by = self._capped_by(metric.name, data) if level > Status.WATCH else ""
+        if capped_by:
+            level, why = Status.WATCH, f"{why}; capped at WATCH: {capped_by}"
+        return metric_evidence(
+            metric.name, detector, context, pd.Timestamp(data.at), finding.status, level, why
+        )
 
     def _judge(
         self,

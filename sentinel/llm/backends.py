@@ -23,7 +23,7 @@ from sentinel.errors import LLMError
 from sentinel.llm.deadline import Deadline, DeadlineMiddleware
 from sentinel.llm.prices import ModelInfo
 from sentinel.llm.prompts import RenderedPrompt
-from sentinel.llm.schema import ModelVerdict
+from sentinel.llm.schema import AnswerModel, LegacyModelVerdict, ModelVerdict
 from sentinel.models import ResponseSource, Usage
 
 REPAIR_INSTRUCTION = (
@@ -43,6 +43,7 @@ class ModelRequest:
     cache_ttl: str = "5m"
     repair: tuple[str, str] | None = None  # (previous answer, what was wrong with it)
     deadline: Deadline | None = field(default=None, compare=False)  # the check's; not keyed
+    answer: AnswerModel = field(default=ModelVerdict, compare=False)  # validates the reply
 
     def messages(self) -> list[dict[str, Any]]:
         """The conversation; a repair adds the bad answer and a correction, ending on user."""
@@ -64,10 +65,20 @@ class ModelRequest:
         ]
 
     def key(self) -> str:
-        """Replay key: sha256 over (model, prompt incl. repair turns, schema)."""
+        """Replay key: sha256 over everything that shapes the answer, not just the alias.
+
+        The model id, effort, thinking setting and max_tokens are keyed next to the prompt
+        (version, system, messages incl. repair turns) and schema, so pointing an alias at a new
+        model id or changing its effort never replays the old model's answers as the new one's.
+        """
         blob = json.dumps(
             {
                 "model": self.model.alias,
+                "model_id": self.model.api_id,
+                "effort": self.model.effort,
+                "thinking": self.model.thinking,
+                "max_tokens": self.max_tokens,
+                "prompt_version": self.prompt.version,
                 "system": self.prompt.system,
                 "messages": self.messages(),
                 "schema": self.schema,
@@ -94,7 +105,7 @@ class ModelReply:
 class StructuredReply:
     """A validated answer plus the usage and cost of every call it took (repair included)."""
 
-    answer: ModelVerdict
+    answer: ModelVerdict | LegacyModelVerdict
     usage: Usage
     cost_usd: float
     response_source: ResponseSource
@@ -148,7 +159,7 @@ class Backend(ABC):
 
 def check_reply(
     reply: ModelReply, request: ModelRequest, usage: Usage, cost: float
-) -> tuple[ModelVerdict | None, str]:
+) -> tuple[ModelVerdict | LegacyModelVerdict | None, str]:
     """Trust a reply only after its stop_reason; return (answer, "") or (None, schema problem).
 
     Refusals and truncations raise: asking again would not fix them. Schema violations return
@@ -167,7 +178,7 @@ def check_reply(
     if reply.stop_reason not in ("end_turn", "stop_sequence"):
         raise ModelCallFailed(f"{alias}: unexpected stop_reason {reply.stop_reason!r}", usage, cost)
     try:
-        return ModelVerdict.model_validate_json(reply.text), ""
+        return request.answer.model_validate_json(reply.text), ""
     except ValidationError as exc:
         return None, summarize_validation(exc)
 
@@ -183,12 +194,14 @@ def summarize_validation(exc: ValidationError, limit: int = 400) -> str:
 def usage_from_sdk(usage: Any, latency_s: float) -> Usage:
     """Every usage field the API reports, including the cache writes split by TTL."""
     by_ttl = getattr(usage, "cache_creation", None)
+    details = getattr(usage, "output_tokens_details", None)
     return Usage(
         input_tokens=usage.input_tokens or 0,
         output_tokens=usage.output_tokens or 0,
         cache_creation_input_tokens=usage.cache_creation_input_tokens or 0,
         cache_read_input_tokens=usage.cache_read_input_tokens or 0,
         cache_creation_1h_input_tokens=(by_ttl.ephemeral_1h_input_tokens if by_ttl else 0) or 0,
+        thinking_tokens=(details.thinking_tokens if details else 0) or 0,
         latency_s=round(latency_s, 3),
         service_tier=usage.service_tier,
     )
@@ -235,13 +248,16 @@ class SDKBackend(Backend):
         }
         if request.model.effort:
             output_config["effort"] = request.model.effort
-        return {
+        params: dict[str, Any] = {
             "model": self.model_id(request.model),
             "max_tokens": request.max_tokens,
             "system": request.system(),
             "messages": request.messages(),
             "output_config": output_config,
         }
+        if request.model.thinking:  # explicit: thinking tokens count toward max_tokens
+            params["thinking"] = {"type": request.model.thinking}
+        return params
 
     def send(self, request: ModelRequest) -> ModelReply:
         params = self.params(request)

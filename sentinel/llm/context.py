@@ -2,6 +2,11 @@
 
 Pure: ServiceData + Assessment in, plain dicts out. Numbers are rounded to 4 significant digits
 so prompts stay short and identical inputs give byte-identical prompts (the replay key).
+
+`check_context` (prompts v1-seed, v2) recomputes an hour-level band from raw history; it is kept
+so old prompt versions render as they did. `evidence_context` (v3) shows the detector's own
+5-minute, trend-corrected expectation, robust scale and z (Assessment.evidence) with a 60-minute
+trajectory, and the floor the answer cannot go below (sentinel.llm.floors).
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sentinel.agent import Assessment, ServiceData
+from sentinel.agent import Assessment, MetricEvidence, ServiceData
 from sentinel.config import MetricConfig
+from sentinel.llm.floors import floor_for
+from sentinel.models import Status
 
 RECENT = timedelta(minutes=15)
 
@@ -73,9 +80,8 @@ def metric_context(metric: MetricConfig, series: pd.Series, at: pd.Timestamp) ->
     }
 
 
-def check_context(data: ServiceData, assessment: Assessment) -> dict[str, Any]:
-    """Everything data-like the v2 prompt shows, as one JSON-ready dict."""
-    at = pd.Timestamp(data.at)
+def check_context_frame(data: ServiceData, assessment: Assessment) -> dict[str, Any]:
+    """The service, detector summary and deviations every prompt version shows; no metrics yet."""
     deviations = {
         a.metric: {
             "deviation_pct": sig(a.deviation_pct),
@@ -85,14 +91,6 @@ def check_context(data: ServiceData, assessment: Assessment) -> dict[str, Any]:
         }
         for a in assessment.verdict.anomalies
     }
-    metrics = []
-    for metric in data.service.metrics:
-        series = data.series.get(metric.name)
-        if series is None or series.empty:
-            continue
-        entry = metric_context(metric, series, at)
-        entry["detector_deviation"] = deviations.get(metric.name)
-        metrics.append(entry)
     return {
         "service": {
             "name": data.service.name,
@@ -105,10 +103,81 @@ def check_context(data: ServiceData, assessment: Assessment) -> dict[str, Any]:
             "status": assessment.verdict.status.value,
             "escalation_score": sig(assessment.escalation_score, 3),
         },
-        "metrics": metrics,
+        "metrics": [],
+        "deviations": deviations,
         "missing_metrics": dict(data.errors),
         "log_lines": list(data.logs),
     }
+
+
+def check_context(data: ServiceData, assessment: Assessment) -> dict[str, Any]:
+    """Everything data-like the v2 prompt shows, as one JSON-ready dict."""
+    ctx = check_context_frame(data, assessment)
+    at = pd.Timestamp(data.at)
+    for metric in data.service.metrics:
+        series = data.series.get(metric.name)
+        if series is None or series.empty:
+            continue
+        entry = metric_context(metric, series, at)
+        entry["detector_deviation"] = ctx["deviations"].get(metric.name)
+        ctx["metrics"].append(entry)
+    del ctx["deviations"]
+    return ctx
+
+
+def _trajectory(ev: MetricEvidence) -> dict[str, list[Any]]:
+    return {
+        "minutes_ago": [row[0] for row in ev.trajectory],
+        "value": [sig(row[1]) for row in ev.trajectory],
+        "expected": [sig(row[2]) for row in ev.trajectory],
+        "z": [sig(row[3], 2) for row in ev.trajectory],
+    }
+
+
+def evidence_metric(
+    metric: MetricConfig, series: pd.Series, at: pd.Timestamp, ev: MetricEvidence | None
+) -> dict[str, Any]:
+    """One metric for prompt v3: the detector's figures, trajectory and thresholds."""
+    breach = None
+    if ev is not None and ev.threshold_status > Status.NORMAL:
+        breach = {"status": ev.threshold_status.value, "detail": ev.threshold_note}
+    return {
+        "name": metric.name,
+        "unit": metric.unit,
+        "description": metric.description,
+        "bad_direction": metric.bad_direction,
+        "current": sig(float(series.iloc[-1])) if len(series) else None,
+        "detector": None
+        if ev is None
+        else {
+            "expected": sig(ev.expected),
+            "robust_scale": sig(ev.scale),
+            "z": sig(ev.z, 3),
+            "status": ev.status.value,
+        },
+        "trajectory_5m": _trajectory(ev) if ev is not None and ev.trajectory else None,
+        "day_ago": sig(_value_at(series, at - pd.Timedelta(days=1))),
+        "week_ago": sig(_value_at(series, at - pd.Timedelta(days=7))),
+        "thresholds": metric.thresholds.model_dump(exclude_none=True),
+        "threshold_breach": breach,
+    }
+
+
+def evidence_context(data: ServiceData, assessment: Assessment) -> dict[str, Any]:
+    """Everything data-like the v3 prompt shows, as one JSON-ready dict (same keys as v2's)."""
+    ctx = check_context_frame(data, assessment)
+    at = pd.Timestamp(data.at)
+    floor, why = floor_for(assessment)
+    ctx["detectors"]["floor"] = {"status": floor.value, "why": why}
+    for metric in data.service.metrics:
+        series = data.series.get(metric.name)
+        if series is None or series.empty:
+            continue
+        entry = evidence_metric(metric, series, at, assessment.evidence.get(metric.name))
+        entry["detector_deviation"] = ctx["deviations"].get(metric.name)
+        ctx["metrics"].append(entry)
+    del ctx["deviations"]
+    return ctx
 
 
 def latest_values(data: ServiceData) -> dict[str, float]:

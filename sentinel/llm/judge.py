@@ -16,9 +16,16 @@ from sentinel.llm.backends import Backend, ModelCallFailed, ModelRequest, Struct
 from sentinel.llm.budget import CostGuard
 from sentinel.llm.context import latest_values
 from sentinel.llm.deadline import Deadline, capped_deadline_s
+from sentinel.llm.floors import apply_floor
 from sentinel.llm.prices import ModelInfo
 from sentinel.llm.prompts import PromptTemplate
-from sentinel.llm.schema import ModelVerdict, to_verdict, verdict_json_schema
+from sentinel.llm.schema import (
+    LegacyModelVerdict,
+    ModelVerdict,
+    answer_model,
+    to_verdict,
+    verdict_json_schema,
+)
 from sentinel.models import Provenance, Status, Verdict
 
 
@@ -58,7 +65,8 @@ class LLMJudge:
         return ModelRequest(
             model=self.model,
             prompt=self.prompt.render(data, assessment),
-            schema=verdict_json_schema(),
+            schema=verdict_json_schema(self.prompt.version),
+            answer=answer_model(self.prompt.version),
             max_tokens=self.max_tokens,
             cache_ttl=self.cache_ttl,
             deadline=deadline,
@@ -70,7 +78,7 @@ class LLMJudge:
         assessment: Assessment,
         path: str,
         deadline: Deadline | None = None,
-    ) -> tuple[Verdict, ModelVerdict]:
+    ) -> tuple[Verdict, ModelVerdict | LegacyModelVerdict]:
         """Ask the model once (plus at most one repair); the verdict and the raw answer."""
         if deadline is not None:
             deadline.check(f"asking {self.alias}")  # before the budget reserves anything
@@ -103,7 +111,7 @@ class LLMJudge:
             usage=reply.usage,
             cost_usd=reply.cost_usd,
         )
-        return verdict, reply.answer
+        return apply_floor(verdict, assessment), reply.answer
 
 
 class TieredJudge:
@@ -113,7 +121,7 @@ class TieredJudge:
         self.cheap, self.strong = cheap, strong
 
     @staticmethod
-    def needs_strong(answer: ModelVerdict, assessment: Assessment) -> bool:
+    def needs_strong(answer: ModelVerdict | LegacyModelVerdict, assessment: Assessment) -> bool:
         """Disagreement on whether to page: the model's raw status vs the detectors' status."""
         return Status(answer.status).alerts != assessment.verdict.status.alerts
 

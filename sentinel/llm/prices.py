@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError
 
@@ -48,6 +49,9 @@ class ModelInfo(Rates):
     token_factor: float = Field(1.0, gt=0)
     min_cache_tokens: int = Field(0, ge=0)
     effort: str | None = None
+    thinking: Literal["disabled", "adaptive"] | None = Field(
+        None, description="sent as thinking.type; null = not sent (the model's default)"
+    )
     source: str
 
     def rates_for(self, prompt_tokens: int) -> Rates:

@@ -20,10 +20,11 @@ from typing import Any
 
 from sentinel.agent import Assessment, ServiceData
 from sentinel.errors import ConfigError
-from sentinel.llm.context import check_context
+from sentinel.llm.context import check_context, evidence_context
+from sentinel.llm.schema import LEGACY_PROMPTS
 
 PROMPTS_DIR = Path(__file__).with_name("prompts")
-DEFAULT_PROMPT = "v2"
+DEFAULT_PROMPT = "v3"
 _PART = re.compile(r"^<!-- part: (system|user) -->\s*$", re.MULTILINE)
 _COMMENT = re.compile(r"\A\s*<!--.*?-->\s*", re.DOTALL)
 
@@ -43,12 +44,13 @@ class PromptTemplate:
 
     def render(self, data: ServiceData, assessment: Assessment) -> RenderedPrompt:
         """Fill the user template for one check; the system part never changes."""
-        ctx = check_context(data, assessment)
+        legacy = self.version in LEGACY_PROMPTS  # old versions render exactly as they did
+        ctx = (check_context if legacy else evidence_context)(data, assessment)
         values = {
             "service": data.service.name,
             "check_time": data.at.isoformat(),
-            "metrics_list": _seed_metrics_list(ctx),
-            "data_blocks": data_blocks(ctx),
+            "metrics_list": _seed_metrics_list(ctx) if legacy else "",
+            "data_blocks": data_blocks(ctx, compact=not legacy),
         }
         try:
             user = self.user.substitute(values)
@@ -71,14 +73,22 @@ def escape_data(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
-def fence(kind: str, payload: Any) -> str:
-    """One untrusted-data block: JSON (control characters escaped) with fence look-alikes escaped."""
-    body = escape_data(json.dumps(payload, indent=1, ensure_ascii=False, sort_keys=False))
-    return f'<untrusted_data kind="{kind}">\n{body}\n</untrusted_data>'
+def fence(kind: str, payload: Any, compact: bool = False) -> str:
+    """One untrusted-data block: JSON (control characters escaped) with fence look-alikes escaped.
+
+    `compact` writes a list one item per line (v3: a metric with its trajectory per line, about
+    half the tokens of the indented form); the block is valid JSON either way.
+    """
+    if compact and isinstance(payload, list):
+        items = ",\n".join(json.dumps(p, ensure_ascii=False) for p in payload)
+        text = f"[\n{items}\n]"
+    else:
+        text = json.dumps(payload, indent=1, ensure_ascii=False, sort_keys=False)
+    return f'<untrusted_data kind="{kind}">\n{escape_data(text)}\n</untrusted_data>'
 
 
-def data_blocks(ctx: dict[str, Any]) -> str:
-    """The v2 data section: service, detector summary, metrics, then log lines, each fenced."""
+def data_blocks(ctx: dict[str, Any], compact: bool = False) -> str:
+    """The data section: service, detector summary, metrics, then log lines, each fenced."""
     blocks = [
         fence(
             "service",
@@ -89,10 +99,10 @@ def data_blocks(ctx: dict[str, Any]) -> str:
                 "missing_metrics": ctx["missing_metrics"],
             },
         ),
-        fence("metrics", ctx["metrics"]),
+        fence("metrics", ctx["metrics"], compact),
     ]
     if ctx["log_lines"]:
-        blocks.append(fence("log_lines", ctx["log_lines"]))
+        blocks.append(fence("log_lines", ctx["log_lines"], compact))
     return "\n\n".join(blocks)
 
 

@@ -1,7 +1,8 @@
 """Record and replay model calls, so evals and notebooks rerun offline with the same answers.
 
 Each call is one JSON file `<replay_dir>/<model alias>/<key>.json`, keyed by a hash of
-(model, prompt, schema) - see ModelRequest.key. A replayed reply is labelled
+(model alias and id, effort, thinking, max_tokens, prompt version and text, schema) - see
+ModelRequest.key. A replayed reply is labelled
 response_source="replay" and goes through the same stop_reason and schema checks as a live one.
 
 Modes: `replay` answers only from recordings (a miss is an error naming the key); `record`
@@ -21,7 +22,7 @@ from sentinel.llm.backends import Backend, ModelReply, ModelRequest, is_local_en
 from sentinel.models import ResponseSource, Usage
 
 ReplayMode = Literal["replay", "record"]
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: keys include model id, effort, thinking, max_tokens, prompt version
 
 
 class ReplayMiss(SentinelError):
@@ -77,6 +78,9 @@ def save_reply(path: Path, request: ModelRequest, reply: ModelReply, endpoint: s
             "messages": request.messages(),
             "schema": request.schema,
             "max_tokens": request.max_tokens,
+            "model_id": request.model.api_id,
+            "effort": request.model.effort,
+            "thinking": request.model.thinking,
         },
         "response": {
             "source": reply.response_source,
