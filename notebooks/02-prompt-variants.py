@@ -29,10 +29,10 @@
 config_path = "config/services.yaml"
 case_id = "api-service-latency-spike-1029-1405"  # a file in evals/cases/
 check_time = ""  # ISO-8601 with zone; empty: 10 minutes into the case's first labelled window
-prompt_versions = ["v1-seed", "v2"]
+prompt_versions = ["v1-seed", "v2", "v3"]
 models = ["haiku", "sonnet"]
 use_live = True  # live calls cost money; they only happen when credentials are configured
-show_prompt = "v2"  # which rendered prompt to print in full ("" for none)
+show_prompt = "v3"  # which rendered prompt to print in full ("" for none)
 save_dir = ""  # if set, figures are also saved there as PNG
 
 # %%
@@ -80,6 +80,22 @@ pd.DataFrame(
 if show_prompt:
     print(f"--- {show_prompt}: system ---\n{rendered[show_prompt].system}\n")
     print(f"--- {show_prompt}: user ---\n{rendered[show_prompt].user}")
+
+# %% [markdown]
+# ## v2 and v3 side by side: the numbers the model is shown
+# v2 recomputes an hour-level band (median, p10..p90 of the same hour in past weeks) from raw
+# history, which is not what the detector compared the point with; v3 shows the detector's own
+# 5-minute, trend-corrected expectation, its robust scale and z, and a 60-minute trajectory at
+# 5-minute steps (the last three z values below) so a recovering blip can be told from a shift.
+# v3 also states the floor (a crossed threshold; otherwise one level below the detectors' grade)
+# and asks for a concrete `next_step` instead of an action (the action is derived from the status).
+
+# %%
+prompts.numbers_side_by_side(data, assessment)
+
+# %%
+print("--- v2: user (first 1,500 chars) ---\n" + rendered["v2"].user[:1500])
+print("\n--- v3: user (first 1,500 chars) ---\n" + rendered["v3"].user[:1500])
 
 # %% [markdown]
 # ## Estimated cost per check

@@ -59,6 +59,35 @@ def render_variants(
     return {v: load_prompt(v).render(data, assessment) for v in versions}
 
 
+def numbers_side_by_side(data: ServiceData, assessment: Assessment) -> pd.DataFrame:
+    """Per metric: what v2 shows (its own hour-level band) beside what v3 shows (the detector's
+    expectation, robust scale, z and the last 15 minutes of its 5-minute trajectory)."""
+    from sentinel.llm.context import check_context, evidence_context
+
+    v2 = {m["name"]: m for m in check_context(data, assessment)["metrics"]}
+    v3 = {m["name"]: m for m in evidence_context(data, assessment)["metrics"]}
+    rows = []
+    for name, old in v2.items():
+        new = v3.get(name, {})
+        det = new.get("detector") or {}
+        traj = new.get("trajectory_5m") or {}
+        rows.append(
+            {
+                "metric": name,
+                "current": old["current"],
+                "v2 15-min mean": old["recent_15m_mean"],
+                "v2 baseline median": old["baseline"]["median"],
+                "v2 p10..p90": f"{old['baseline']['p10']}..{old['baseline']['p90']}",
+                "v3 expected": det.get("expected"),
+                "v3 robust scale": det.get("robust_scale"),
+                "v3 z": det.get("z"),
+                "v3 z, last 3 steps": traj.get("z", [])[-3:],
+                "v3 threshold breach": (new.get("threshold_breach") or {}).get("status"),
+            }
+        )
+    return pd.DataFrame(rows).set_index("metric")
+
+
 def estimated_tokens(text: str) -> int:
     """Haiku 4.5 tokens, estimated from characters (no tokenizer ships offline)."""
     return math.ceil(len(text) / CHARS_PER_TOKEN)
@@ -98,6 +127,8 @@ class VariantResult:
     mode: str  # live | replay | not run: ...
     status: str = "-"
     action: str = "-"
+    model_status: str = "-"  # the model's own status, before floors
+    next_step: str = ""
     reasoning: str = ""
     response_source: str = "-"
     input_tokens: int | None = None
@@ -153,6 +184,8 @@ def run_variants(
                     mode=mode,
                     status=v.status.value,
                     action=v.recommended_action.value,
+                    model_status=(v.provenance.model_status or v.status).value,
+                    next_step=v.next_step,
                     reasoning=v.reasoning,
                     response_source=v.provenance.response_source,
                     input_tokens=v.usage.input_tokens if v.usage else None,
