@@ -241,6 +241,15 @@ class LLMConfig(Strict):
         "never more than 0.8 x the service interval",
     )
     max_retries: int = Field(2, ge=0, description="the SDK's own retries (429, 529, 5xx)")
+    model_workers: int = Field(
+        2, ge=1, description="sentinel run: concurrent model calls; past it checks fall back"
+    )
+    breaker_failures: int = Field(
+        3, ge=1, description="sentinel run: consecutive model failures that open the breaker"
+    )
+    breaker_cooldown_s: float = Field(
+        60.0, gt=0, description="sentinel run: seconds the open breaker skips the model"
+    )
     cache_ttl: Literal["5m", "1h"] = "5m"
     calls_per_hour: int | None = Field(120, gt=0, description="cap; null = no cap")
     monthly_budget_usd: float | None = Field(50.0, gt=0, description="cap; null = no cap")

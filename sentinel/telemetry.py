@@ -112,6 +112,11 @@ class Telemetry:
             "sentinel_budget_exhausted", "Checks that fell back to statistics: budget spent",
             registry=r,
         )  # fmt: skip
+        self.model_failures = Counter(
+            "sentinel_model_failures", "Model calls that gave no verdict, by kind (deadline, "
+            "timeout, http_5xx, http_429, connection, bad_answer, pool_full, circuit_open, "
+            "budget, error)", ["kind"], registry=r,
+        )  # fmt: skip
         self.budget_soft_alerts = Counter(
             "sentinel_budget_soft_alerts", "Months whose model spend crossed "
             "llm.budget_soft_alert of llm.monthly_budget_usd", registry=r,
@@ -165,6 +170,9 @@ class Telemetry:
             self.errors.labels("model").inc()
         if prov.path == "budget-exhausted":  # the agent's path when a cap refuses the call
             self.budget_exhausted.inc()
+
+    def model_failure(self, kind: str) -> None:
+        self.model_failures.labels(kind).inc()
 
     def budget_soft_alert(self, spent_usd: float, budget_usd: float) -> None:
         """CostGuard's on_soft_alert: the month's spend crossed the soft fraction."""

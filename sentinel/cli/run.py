@@ -24,15 +24,18 @@ def build_check(
 ) -> CheckFn:
     """The loop's pipeline for a strategy: `sentinel.checks.build_agent` (the config's detector,
     plus gate and model judge for `llm:`/`tiered:` strategies) wrapped for the scheduler; the
-    budget's soft alert goes to `telemetry`."""
+    budget's soft alert and model failures go to `telemetry`."""
     from sentinel.checks import build_agent
     from sentinel.llm.budget import guards_of
+    from sentinel.model_pool import guard_model_calls
     from sentinel.scheduler import check_with
 
     agent = build_agent(config, source, strategy=strategy)
     if telemetry is not None:
         for guard in guards_of(agent.judge):
             guard.on_soft_alert = telemetry.budget_soft_alert
+    # model calls on their own pool with a deadline and a breaker: a hung model starves no one
+    guard_model_calls(agent, config.llm, telemetry.model_failure if telemetry else None)
     return check_with(agent)
 
 
