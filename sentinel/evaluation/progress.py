@@ -14,7 +14,7 @@ from types import TracebackType
 
 from tqdm.auto import tqdm
 
-FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} checks [{elapsed}, {postfix}]"
+FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} checks [{elapsed}{postfix}]"
 
 
 def warmup_checks(total: int) -> int:

@@ -1,0 +1,366 @@
+"""The eval's figures: precision/recall/F1, cost vs F1, and one timeline per case.
+
+Read without help: every shading and marker colour is in a legend, timelines draw each metric in
+its seasonal baseline band (the band notebook 01 shows), and strategies that did not run say so.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch
+
+from sentinel.evaluation.cases import Case
+from sentinel.evaluation.runner import EvalRun, StrategyRun, service_configs
+from sentinel.models import Status
+
+STATUS_COLOURS = {
+    Status.UNKNOWN: "#9e9e9e",
+    Status.NORMAL: "#4caf50",
+    Status.WATCH: "#fbc02d",
+    Status.WARNING: "#fb8c00",
+    Status.CRITICAL: "#d32f2f",
+}
+SOURCE_LABEL = {
+    "statistical": "statistical",
+    "live": "live model",
+    "record": "live model",
+    "replay": "replay",
+    "not-run": "not run",
+}
+
+
+def source_label(srun: StrategyRun) -> str:
+    """Where a strategy's numbers came from, from the verdicts themselves when it ran."""
+    if not srun.ran:
+        return "not run"
+    sources = {r.verdict.provenance.response_source for rec in srun.repeats for r in rec}
+    if "scripted" in sources:
+        return "scripted"
+    if "live" in sources:
+        return "live model"
+    if "replay" in sources:
+        return "replay"
+    return SOURCE_LABEL.get(srun.mode, srun.mode)
+
+
+# ------------------------------------------------------------------------------------------
+# Figures
+# ------------------------------------------------------------------------------------------
+
+
+def plot_prf1(results: list[dict[str, Any]], path: Path) -> None:
+    ran = [r for r in results if "mean" in r]
+    names = [r["name"] for r in results]
+    fig, ax = plt.subplots(figsize=(max(7, 1.3 * len(names) + 2), 4.8))
+    x = np.arange(len(names))
+    width = 0.26
+    for j, (key, colour) in enumerate(
+        [("precision", "#1976d2"), ("recall", "#43a047"), ("f1", "#8e24aa")]
+    ):
+        for i, r in enumerate(results):
+            if "mean" not in r:
+                continue
+            m = r["mean"]["metrics"]
+            v = m.get(key)
+            if v is None:
+                continue
+            ci = (r["repeats"][0]["metrics"].get("ci") or {}).get(key)
+            err = [[max(0, v - ci[0])], [max(0, ci[1] - v)]] if ci else None
+            ax.bar(
+                x[i] + (j - 1) * width,
+                v,
+                width,
+                color=colour,
+                yerr=err,
+                capsize=3,
+                label=key if i == next(k for k, rr in enumerate(results) if "mean" in rr) else None,
+            )
+    for i, r in enumerate(results):
+        if "mean" not in r:
+            ax.text(
+                x[i],
+                0.5,
+                "not run\n(slow: see report)"
+                if r["kind"] == "statistical"
+                else "not run\n(no credentials,\nno replays)",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="#555",
+                style="italic",
+            )
+    ax.set_xticks(x, [f"{r['name']}\n[{r['source']}]" for r in results], fontsize=8)
+    ax.set_ylim(0, 1.08)
+    ax.set_xlim(-0.7, len(results) - 0.3)
+    ax.set_ylabel("event-level score")
+    ax.set_title(
+        "Precision, recall, F1 per strategy\n(bars: mean over repeats; whiskers: Wilson 95% CI)",
+        fontsize=10,
+    )
+    if ran:
+        ax.legend(loc="upper right", fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _f1_err(r: dict[str, Any]) -> list[list[float]] | None:
+    m = r["mean"]["metrics"]
+    ci = (r["repeats"][0]["metrics"].get("ci") or {}).get("f1")
+    return [[max(0.0, m["f1"] - ci[0])], [max(0.0, ci[1] - m["f1"])]] if ci else None
+
+
+def plot_cost_vs_f1(results: list[dict[str, Any]], path: Path) -> None:
+    """Left: strategies that cost nothing, F1 with its interval, one row each (on a log axis they
+    would all sit on one point). Right: model strategies at their monthly cost (capped by the
+    config), or a dashed line at the projected cost when they did not run (no F1 to draw)."""
+    free = [
+        r
+        for r in results
+        if "mean" in r and not r["models"] and r["mean"]["metrics"]["f1"] is not None
+    ]
+    free.sort(key=lambda r: r["mean"]["metrics"]["f1"])
+    paid = [r for r in results if r["models"]]
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(12, max(4.2, 0.45 * len(free) + 1.8)), gridspec_kw={"width_ratios": [1, 1.2]}
+    )
+    for i, r in enumerate(free):
+        f1 = r["mean"]["metrics"]["f1"]
+        left.errorbar(f1, i, xerr=_f1_err(r), fmt="o", color="#1976d2", capsize=3)
+        left.text(f1, i + 0.22, f"{f1:.2f}", fontsize=7, ha="center", va="bottom")
+    left.set_yticks(range(len(free)), [f"{r['name']} [{r['source']}]" for r in free], fontsize=8)
+    left.set_ylim(-0.7, len(free) - 0.3)
+    left.set_xlim(0, 1.05)
+    left.set_xlabel("F1 (event level), whiskers: 95% interval", fontsize=8)
+    left.set_title("No model: $0/month", fontsize=10)
+    left.grid(axis="x", alpha=0.3)
+    ran = [r for r in paid if "mean" in r and r["mean"]["metrics"]["f1"] is not None]
+    not_run = [
+        r for r in paid if "mean" not in r and "monthly_usd" in (r.get("projected_cost") or {})
+    ]
+    for r in ran:
+        c = max(r["mean"]["cost"]["monthly_usd"], 0.01)
+        right.errorbar(
+            c, r["mean"]["metrics"]["f1"], yerr=_f1_err(r), fmt="s", color="#8e24aa", capsize=3
+        )
+        right.annotate(f" {r['name']} [{r['source']}]", (c, r["mean"]["metrics"]["f1"]), fontsize=7)
+    for k, r in enumerate(not_run):
+        p = r["projected_cost"]
+        c = max(p["monthly_usd"], 0.01)
+        right.axvline(c, color="#757575", linestyle="--", linewidth=1)
+        capped = f", capped by {p['capped_by']}" if p.get("capped_by") else ""
+        right.text(
+            c,
+            0.04 + 0.3 * (k % 3),
+            f" {r['name']}: not run\n ${p['monthly_usd']:,.2f}/month est.{capped}",
+            fontsize=7,
+            color="#424242",
+            rotation=90,
+            va="bottom",
+            ha="right",
+        )
+    right.set_xscale("log")
+    right.set_ylim(0, 1.1)
+    costs = [max(r["mean"]["cost"]["monthly_usd"], 0.01) for r in ran] + [
+        max(r["projected_cost"]["monthly_usd"], 0.01) for r in not_run
+    ]
+    if costs:
+        right.set_xlim(min(costs) / 3, max(costs) * 3)
+    else:
+        right.text(
+            0.5,
+            0.5,
+            "no model strategy in this run",
+            transform=right.transAxes,
+            ha="center",
+            color="#555",
+        )
+    right.set_xlabel(
+        "monthly cost at the configured intervals, USD (log; capped by the config)", fontsize=8
+    )
+    right.set_ylabel("F1 (event level)", fontsize=8)
+    right.set_title("With a model", fontsize=10)
+    right.grid(alpha=0.3, which="both")
+    right.legend(
+        handles=[
+            plt.Line2D(
+                [],
+                [],
+                marker="s",
+                color="#8e24aa",
+                linestyle="",
+                label="ran (live or replay): measured F1 and cost",
+            ),
+            plt.Line2D(
+                [], [], color="#757575", linestyle="--", label="not run: projected cost only, no F1"
+            ),
+        ],
+        fontsize=7,
+        loc="upper left",
+        frameon=False,
+    )
+    fig.suptitle("Cost vs F1 per strategy", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _band(run: EvalRun, svc: Any, metric: Any, start: Any, end: Any) -> pd.DataFrame | None:
+    """The metric over the period inside its seasonal band, fitted (seasonal_mad, as notebook 01)
+    on the config's history before the period; None when there is too little history."""
+    from datetime import timedelta
+
+    from sentinel.errors import SentinelError
+    from sentinel.lab.explore import baseline_band
+
+    source = run.source
+    assert source is not None
+    history = start - timedelta(days=run.config.history_days)
+    try:
+        series = source.range(svc, metric, history, end, 60)
+        return baseline_band(series, metric, start)
+    except (SentinelError, ValueError):
+        series = source.range(svc, metric, start, end, 60)
+        return None if series.empty else pd.DataFrame({"value": series})
+
+
+def plot_case(run: EvalRun, case: Case, path: Path) -> None:
+    """The case's series in their seasonal band, its labelled window shaded, verdicts of each
+    strategy as markers; every colour in a legend."""
+    svc = service_configs(run.config, run.suite)[case.service]
+    period = case.manifest.period
+    window = case.manifest.windows[0]
+    metrics = window.metrics or [m.name for m in svc.metrics]
+    ran = [s for s in run.strategies if s.ran]
+    heights = [2.0] * len(metrics) + [0.35 * max(1, len(ran)) + 0.6]
+    fig, axes = plt.subplots(
+        len(heights),
+        1,
+        sharex=True,
+        figsize=(11, sum(heights) + 2.0),
+        gridspec_kw={"height_ratios": heights},
+        layout="constrained",
+    )
+    shade = "#90caf9" if window.hard_negative else "#ef9a9a"
+    what = (
+        "hard negative: must not alert"
+        if window.hard_negative
+        else f"incident: expect ≥ {window.min_severity}"
+    )
+    banded = False
+    for ax, name in zip(axes[:-1], metrics, strict=False):
+        metric = svc.metric(name)
+        df = _band(run, svc, metric, period.start, period.end)
+        if df is not None and "expected" in df:
+            ax.fill_between(df.index, df["lower"], df["upper"], color="#1f77b4", alpha=0.15, lw=0)
+            ax.plot(df.index, df["expected"], color="#1f77b4", lw=0.8, ls="--")
+            banded = True
+        if df is not None:
+            ax.plot(df.index, df["value"].to_numpy(), linewidth=0.9, color="#263238")
+        ax.set_ylabel(f"{name}\n({metric.unit})" if metric.unit else name, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    others = [
+        w
+        for w in run.suite.fixtures[case.manifest.fixture].labels
+        if w.start < period.end and w.end > period.start and w != window
+    ]
+    for ax in axes:
+        ax.axvspan(window.start, window.end, color=shade, alpha=0.45, linewidth=0)
+        for w in others:
+            ax.axvspan(
+                max(w.start, period.start),
+                min(w.end, period.end),
+                color="#bdbdbd",
+                alpha=0.35,
+                linewidth=0,
+                hatch="//",
+            )
+    for w in others:
+        axes[0].annotate(
+            f"other label: {w.kind}",
+            (max(w.start, period.start), 1.0),
+            xycoords=("data", "axes fraction"),
+            fontsize=7,
+            color="#616161",
+            va="bottom",
+        )
+    series_handles = [plt.Line2D([], [], color="#263238", lw=0.9, label="value")]
+    if banded:
+        series_handles += [
+            plt.Line2D([], [], color="#1f77b4", ls="--", lw=0.8, label="seasonal expectation"),
+            Patch(
+                color="#1f77b4",
+                alpha=0.25,
+                label="watch band (fitted on the history before the period)",
+            ),
+        ]
+    series_handles.append(Patch(color=shade, alpha=0.6, label=f"this case's window ({what})"))
+    if others:
+        series_handles.append(
+            Patch(facecolor="#bdbdbd", alpha=0.5, hatch="//", label="another labelled window")
+        )
+    axes[0].legend(
+        handles=series_handles,
+        fontsize=7,
+        ncol=3,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.12),
+        frameon=False,
+    )
+    ax = axes[-1]
+    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
+    for row, s in enumerate(ran):
+        points = [
+            r
+            for r in s.repeats[0]
+            if r.service == case.service and start < pd.Timestamp(r.at) <= end
+        ]
+        for status, colour in STATUS_COLOURS.items():
+            ts = [r.at for r in points if r.verdict.status == status]
+            if ts:
+                size = 6 if status in (Status.NORMAL, Status.UNKNOWN) else 22
+                ax.scatter(
+                    ts,
+                    [row] * len(ts),
+                    s=size,
+                    color=colour,
+                    marker="|" if size == 6 else "o",
+                    linewidths=0.8,
+                )
+    ax.set_yticks(range(len(ran)), [f"{s.spec.name} [{source_label(s)}]" for s in ran], fontsize=7)
+    ax.set_ylim(-0.7, len(ran) - 0.3)
+    ax.invert_yaxis()
+    handles = [
+        plt.Line2D([], [], marker="o", linestyle="", color=c, label=f"verdict {st.value}")
+        for st, c in STATUS_COLOURS.items()
+    ]
+    ax.legend(
+        handles=handles,
+        fontsize=7,
+        ncol=5,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.45),
+        frameon=False,
+    )
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M", tz=UTC))
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_xlabel("time (UTC)", fontsize=8)
+    fig.suptitle(
+        f"{case.id}: {window.kind} ({what})\n"
+        f"series: fixture {case.manifest.fixture}; verdicts: walk-forward every {run.options.cadence}",
+        fontsize=9,
+    )
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
