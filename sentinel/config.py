@@ -124,7 +124,7 @@ class ServiceConfig(Strict):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
-    interval_seconds: int = Field(gt=0)
+    interval_seconds: int = Field(gt=0, le=86400, description="at most once a day")
     fixture: str | None = Field(None, description="fixture name used in fixture mode")
     loki_selector: dict[str, str] = Field(default_factory=dict)
     tempo_service: str | None = None
@@ -191,10 +191,10 @@ class DetectionConfig(Strict):
     """Baselines, detectors and false-positive controls (docs/detectors.md)."""
 
     detector: str = Field("seasonal_mad", description="a name from sentinel.detectors.DETECTORS")
-    window_minutes: int = Field(15, gt=0, description="recent window judged at each check")
-    context_minutes: int = Field(60, gt=0, description="points scored before the window")
-    min_points: int = Field(5, ge=1, description="anomalous points needed above WATCH")
-    refit_minutes: int = Field(60, gt=0, description="baselines refit at most this often")
+    window_minutes: int = Field(15, gt=0, le=1440, description="recent window judged at each check")
+    context_minutes: int = Field(60, gt=0, le=10080, description="points scored before the window")
+    min_points: int = Field(5, ge=1, le=1000, description="anomalous points needed above WATCH")
+    refit_minutes: int = Field(60, gt=0, le=10080, description="baselines refit at most this often")
     levels: ScoreLevels = Field(default_factory=ScoreLevels)
     gate: GateConfig = Field(default_factory=GateConfig)
     params: dict[str, dict[str, Any]] = Field(
@@ -232,17 +232,18 @@ class LLMConfig(Strict):
         "live", description="env SENTINEL_LLM_MODE overrides; replay/record use replay_dir"
     )
     replay_dir: Path = Field(Path("data/replay"), description="relative to the project root")
-    max_tokens: int = Field(1024, gt=0)
-    timeout_s: float = Field(60.0, gt=0, description="per request, passed to the SDK")
+    max_tokens: int = Field(1024, gt=0, le=128_000)
+    timeout_s: float = Field(60.0, gt=0, le=600, description="per request, passed to the SDK")
     check_deadline_s: float = Field(
         20.0,
         gt=0,
+        le=600,
         description="total for one check's model calls (retries, repair, tiered second model); "
         "never more than 0.8 x the service interval",
     )
-    max_retries: int = Field(2, ge=0, description="the SDK's own retries (429, 529, 5xx)")
+    max_retries: int = Field(2, ge=0, le=10, description="the SDK's own retries (429, 529, 5xx)")
     model_workers: int = Field(
-        2, ge=1, description="sentinel run: concurrent model calls; past it checks fall back"
+        2, ge=1, le=64, description="sentinel run: concurrent model calls; past it checks fall back"
     )
     breaker_failures: int = Field(
         3, ge=1, description="sentinel run: consecutive model failures that open the breaker"
@@ -262,6 +263,21 @@ class LLMConfig(Strict):
         0.8, gt=0, lt=1, description="warn (log + metric) once spend passes this budget share"
     )
 
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_exists(cls, v: str) -> str:
+        """A bad prompt is a load-time error, not a surprise when an LLM strategy first runs.
+        (A light check of the file and its two parts: sentinel.llm.prompts imports the SDK.)"""
+        folder = Path(__file__).parent / "llm" / "prompts"
+        path = folder / f"{v}.md"
+        if not path.is_file():
+            known = ", ".join(sorted(p.stem for p in folder.glob("*.md")))
+            raise ValueError(f"no prompt {v!r} in {folder} (available: {known})")
+        text = path.read_text()
+        if not all(f"<!-- part: {part} -->" in text for part in ("system", "user")):
+            raise ValueError(f"{path}: needs '<!-- part: system -->' and '<!-- part: user -->'")
+        return v
+
     @field_validator("budget_state")
     @classmethod
     def _ledger_is_a_database(cls, v: str | None) -> str | None:
@@ -277,7 +293,9 @@ class SentinelConfig(Strict):
     """The whole services file."""
 
     version: Literal[1] = 1
-    history_days: int = Field(28, gt=0, description="baseline history read before each check")
+    history_days: int = Field(
+        28, gt=0, le=90, description="baseline history read before each check (at most 90 days)"
+    )
     services: list[ServiceConfig] = Field(min_length=1)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
@@ -324,6 +342,27 @@ def resolve_path(path: Path) -> Path:
     return candidate if candidate.exists() else path
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects a key given twice in one mapping (PyYAML keeps the last one
+    silently, so a pasted block could override a setting unseen)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first at line {seen[key]})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_yaml(path: Path) -> Any:
     """Parse a YAML file, turning every failure into a one-line ConfigError naming the file."""
     try:
@@ -331,7 +370,7 @@ def load_yaml(path: Path) -> Any:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read file: {exc.strerror or exc}") from exc
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""

@@ -102,3 +102,39 @@ def test_parse_duration(text, seconds):
 def test_unknown_service_lists_known_ones():
     with pytest.raises(ConfigError, match="known: api-service, database"):
         load_config(DEFAULT_CONFIG).service("payments")
+
+
+def test_duplicate_yaml_keys_are_an_error_naming_the_key_and_line(tmp_path):
+    text = DEFAULT_CONFIG.read_text().replace("\nllm:\n", "\nhistory_days: 7\nllm:\n", 1)
+    text = "history_days: 14\n" + text
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError, match=r"duplicate key 'history_days'") as err:
+        load_config(path)
+    assert str(path) in str(err.value) and "first at line 1" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("history_days", 100000),
+        ("services.0.interval_seconds", 10**9),
+        ("detection.window_minutes", 10**6),
+        ("llm.timeout_s", 10**6),
+    ],
+)
+def test_numbers_outside_their_sane_range_are_rejected(tmp_path, key, value):
+    data = base()
+    *parents, last = key.split(".")
+    node = data
+    for p in parents:
+        node = node.setdefault(p, {}) if not p.isdigit() else node[int(p)]
+    node[last] = value
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.") + ": Input should be less"):
+        load_config(write(tmp_path, data))
+
+
+def test_an_unknown_prompt_is_rejected_when_the_config_loads(tmp_path):
+    data = base()
+    data.setdefault("llm", {})["prompt"] = "v999"
+    with pytest.raises(ConfigError, match=r"llm\.prompt.*v999.*available"):
+        load_config(write(tmp_path, data))
