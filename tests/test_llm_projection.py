@@ -146,3 +146,25 @@ def test_cost_measured_rejects_an_unreadable_file_with_what_it_accepts(tmp_path)
     result = CliRunner().invoke(app, ["cost", "--measured", str(bad)])
     assert result.exit_code != 0
     assert "an eval's results.json or run folder" in str(result.exception)
+
+
+def test_projection_tokens_come_from_the_rendered_v3_prompt_and_say_what_they_assume():
+    _, notes = project(c.config(), load_prices(), ["haiku", "sonnet"], ("haiku", "sonnet"))
+    assert "v3: system" in notes["tokens (est.)"]
+    # thinking is disabled in the request, so no thinking tokens are assumed
+    assert "0 thinking (thinking disabled in the request)" in notes["output (est.)"]
+    assert "never cached" in notes["cache claude-haiku-5-5"]
+    assert "cheaper: 1h" in notes["cache claude-sonnet-5-5"]
+
+
+def test_scripted_usage_is_never_reported_as_measured():
+    scripted = Verdict(
+        service="api-service",
+        checked_at=c.AT,
+        status=Status.WARNING,
+        provenance=Provenance(path="llm:claude-haiku-5-5", response_source="scripted"),
+        usage=Usage(input_tokens=900, output_tokens=120),
+        cost_usd=0.0002,
+    )
+    m = measure([scripted, verdict("statistical")])
+    assert m.cost_per_call["claude-haiku-5-5"].basis.startswith("scripted usage (n=1; test data")

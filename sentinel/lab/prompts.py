@@ -9,7 +9,6 @@ is ever invented.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,9 +24,10 @@ from sentinel.evaluation.cases import Case
 from sentinel.llm.backends import Backend
 from sentinel.llm.judge import LLMJudge
 from sentinel.llm.prices import PriceTable
-from sentinel.llm.projection import CHARS_PER_TOKEN, OUTPUT_TOKENS_ESTIMATE, estimated_call
+from sentinel.llm.projection import estimated_call
 from sentinel.llm.prompts import RenderedPrompt, load_prompt
 from sentinel.llm.replay import ReplayBackend
+from sentinel.llm.tokens import estimated_tokens, output_tokens
 from sentinel.sources.base import MetricSource
 
 NOT_RUN = "not run: no credentials and no recording"
@@ -88,11 +88,6 @@ def numbers_side_by_side(data: ServiceData, assessment: Assessment) -> pd.DataFr
     return pd.DataFrame(rows).set_index("metric")
 
 
-def estimated_tokens(text: str) -> int:
-    """Haiku 4.5 tokens, estimated from characters (no tokenizer ships offline)."""
-    return math.ceil(len(text) / CHARS_PER_TOKEN)
-
-
 def cost_table(
     rendered: dict[str, RenderedPrompt],
     prices: PriceTable,
@@ -110,10 +105,12 @@ def cost_table(
                     "prompt": version,
                     "model": m.alias,
                     "est. input tokens": round((s + u) * m.token_factor),
-                    "est. output tokens": OUTPUT_TOKENS_ESTIMATE,
-                    "est. USD/check, no cache": estimated_call(m, s, u, 0.0, cache=False),
+                    "est. output tokens": round(output_tokens(m, version)[0]),
+                    "est. USD/check, no cache": estimated_call(
+                        m, s, u, 0.0, cache=False, prompt_version=version
+                    ),
                     "est. USD/check, cache at this rate": estimated_call(
-                        m, s, u, checks_per_second, cache=True
+                        m, s, u, checks_per_second, cache=True, prompt_version=version
                     ),
                 }
             )

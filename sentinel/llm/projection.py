@@ -5,9 +5,10 @@ the tiered strong-model rate (measured from verdicts when given, else assumed), 
 call (measured cost per call when verdicts carry usage, else estimated from the rendered prompt).
 Every row says which of its inputs were measured, estimated or assumed.
 
-Token estimate: characters / 3.5 for Claude Haiku 4.5's tokenizer, times the model's
-`token_factor` (prices.yaml); output tokens are assumed at OUTPUT_TOKENS_ESTIMATE per answer.
-Prompt caching: the static system part is billed as a cache read when the cache is warm, which
+Token estimates (sentinel.llm.tokens, which says what each figure assumes): the prompt rendered
+for a representative check, a representative answer in the prompt's schema and the thinking the
+request allows, characters / 3.5 for Claude Haiku 4.5's tokenizer times the model's
+`token_factor` (prices.yaml). Prompt caching: the static system part is billed as a cache read when the cache is warm, which
 happens with probability 1 - exp(-calls_per_second * ttl) for calls arriving at random, and as a
 cache write otherwise; below the model's min_cache_tokens nothing is cached.
 """
@@ -17,20 +18,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 
 import numpy as np
-import pandas as pd
 
-from sentinel.agent import Assessment, ServiceData
 from sentinel.config import LLMConfig, SentinelConfig, ServiceConfig
 from sentinel.llm.prices import MTOK, ModelInfo, PriceTable
 from sentinel.llm.prompts import load_prompt
-from sentinel.models import Provenance, Status, Verdict
+from sentinel.llm.tokens import estimated_tokens, output_tokens, sample_check
+from sentinel.models import Verdict
 
 SECONDS_PER_MONTH = 30.4375 * 86400
-CHARS_PER_TOKEN = 3.5
-OUTPUT_TOKENS_ESTIMATE = 250
 DEFAULT_ESCALATION_RATE = 0.05
 DEFAULT_STRONG_RATE = 0.30
 TTL_SECONDS = {"5m": 300, "1h": 3600}
@@ -89,34 +86,21 @@ def measure(
     tiered = [v for v in vs if v.provenance.path.startswith("tiered:")]
     strong = [v for v in tiered if "escalated:" in v.provenance.note]
     costs: dict[str, list[float]] = {}
+    sources: dict[str, set[str]] = {}
     for v in vs:
         if v.provenance.path.startswith("llm:") and v.cost_usd is not None:
             costs.setdefault(v.provenance.path[4:], []).append(v.cost_usd)
+            sources.setdefault(v.provenance.path[4:], set()).add(v.provenance.response_source)
     return Measured(
         escalation_rate=escalation,
         strong_rate=len(strong) / len(tiered) if tiered else None,
         cost_per_call={
-            m: CallCost(float(np.mean(c)), f"measured (n={len(c)})") for m, c in costs.items()
+            m: CallCost(float(np.mean(c)), _usage_basis(len(c), sources[m]))
+            for m, c in costs.items()
         },
         n_verdicts=len(vs),
         source=source,
     )
-
-
-def _sample_data(service: ServiceConfig, history_days: int) -> tuple[ServiceData, Assessment]:
-    """A representative check for rendering: flat series, one flagged metric."""
-    at = pd.Timestamp("2026-11-02T14:30:00Z").to_pydatetime()
-    idx = pd.date_range(at - timedelta(days=history_days), at, freq="5min", name="timestamp")
-    series = {m.name: pd.Series(123.4567, index=idx) for m in service.metrics}
-    verdict = Verdict(
-        service=service.name,
-        checked_at=at,
-        status=Status.WARNING,
-        reasoning="estimate",
-        provenance=Provenance(path="statistical", detector="estimate"),
-    )
-    data = ServiceData(service, at, 300, series, "estimate")
-    return data, Assessment(verdict=verdict, escalation_score=0.8, detector="ensemble")
 
 
 def prompt_tokens(config: SentinelConfig, version: str) -> dict[str, tuple[int, int]]:
@@ -124,11 +108,8 @@ def prompt_tokens(config: SentinelConfig, version: str) -> dict[str, tuple[int, 
     template = load_prompt(version)
     out = {}
     for svc in config.services:
-        rendered = template.render(*_sample_data(svc, min(config.history_days, 8)))
-        out[svc.name] = (
-            math.ceil(len(rendered.system) / CHARS_PER_TOKEN),
-            math.ceil(len(rendered.user) / CHARS_PER_TOKEN),
-        )
+        rendered = template.render(*sample_check(svc, min(config.history_days, 8)))
+        out[svc.name] = (estimated_tokens(rendered.system), estimated_tokens(rendered.user))
     return out
 
 
@@ -139,11 +120,12 @@ def estimated_call(
     calls_per_second: float,
     cache: bool,
     ttl: str = "5m",
+    prompt_version: str = "v3",
 ) -> float:
     """Expected USD of one call, with the static part cached when it can be."""
     s = system_tokens * model.token_factor
     u = user_tokens * model.token_factor
-    o = OUTPUT_TOKENS_ESTIMATE
+    o, _ = output_tokens(model, prompt_version)
     r = model.rates_for(int(s + u))
     write = r.cache_write_5m if ttl == "5m" else r.cache_write_1h
     if cache and s >= model.min_cache_tokens:
@@ -172,13 +154,20 @@ def project(
     seed_tokens = prompt_tokens(config, "v1-seed")
     v2_tokens = prompt_tokens(config, llm.prompt)
 
-    def per_call(model: ModelInfo, tokens: dict[str, tuple[int, int]], rate: float, cache: bool):
+    def per_call(
+        model: ModelInfo,
+        tokens: dict[str, tuple[int, int]],
+        rate: float,
+        cache: bool,
+        version: str = llm.prompt,
+    ) -> CallCost:
         """Check-weighted mean cost per call across services."""
         if cache and model.alias in measured.cost_per_call:
             return measured.cost_per_call[model.alias]
         cps = checks * rate / SECONDS_PER_MONTH  # all services share the static prefix
         total = sum(
-            checks_per_month(s) * estimated_call(model, *tokens[s.name], cps, cache, llm.cache_ttl)
+            checks_per_month(s)
+            * estimated_call(model, *tokens[s.name], cps, cache, llm.cache_ttl, version)
             for s in config.services
         )
         return CallCost(total / checks, "estimated")
@@ -193,7 +182,7 @@ def project(
     rows = [Row("statistical", "-", 0, 0.0, 0.0, 0.0, "no model calls")]
     for name in models:
         m = prices.model(name)
-        seed = per_call(m, seed_tokens, 1.0, cache=False)
+        seed = per_call(m, seed_tokens, 1.0, cache=False, version="v1-seed")
         rows.append(
             row(
                 f"always-call (seed) {m.alias}",
@@ -250,8 +239,51 @@ def project(
             f"{sum(t[1] for t in tk.values()) // len(tk):,} (Haiku 4.5 tokenizer, chars/3.5)"
             for v, tk in (("v1-seed", seed_tokens), (llm.prompt, v2_tokens))
         ),
+        "output (est.)": "; ".join(
+            f"{m.alias}: {output_tokens(m, llm.prompt)[1]}" for m in map(prices.model, models)
+        ),
     }
+    system = max(t[0] for t in v2_tokens.values())
+    cps = checks * esc / SECONDS_PER_MONTH
+    for m in map(prices.model, models):
+        notes[f"cache {m.alias}"] = cache_note(m, system, cps, llm.cache_ttl)
     return rows, notes
+
+
+def cache_note(model: ModelInfo, system_tokens: int, calls_per_second: float, ttl: str) -> str:
+    """Whether the static prefix caches for a model, and which TTL is cheaper at this rate.
+
+    Nothing here is measured: the rate is the projection's (measured or assumed escalation),
+    arrivals are assumed random, and min_cache_tokens comes from prices.yaml (partly assumed).
+    """
+    s = system_tokens * model.token_factor
+    if s < model.min_cache_tokens:
+        return (
+            f"system part ~{s:,.0f} tokens < min_cache_tokens {model.min_cache_tokens:,}: never "
+            "cached, billed as input (padding it to cache would cost more than it saves)"
+        )
+    r = model.rates_for(int(s))
+    parts = []
+    per_call = {}
+    for name, seconds in TTL_SECONDS.items():
+        warm = 1 - math.exp(-calls_per_second * seconds)
+        write = r.cache_write_5m if name == "5m" else r.cache_write_1h
+        per_call[name] = s * (warm * r.cache_read + (1 - warm) * write) / MTOK
+        parts.append(f"{name} warm {warm:.0%} ${per_call[name]:.6f}/call")
+    best = min(per_call, key=per_call.__getitem__)
+    uncached = s * r.input / MTOK
+    return (
+        f"system ~{s:,.0f} tokens at {calls_per_second * 3600:.1f} calls/h: "
+        + ", ".join(parts)
+        + f", uncached ${uncached:.6f}; cheaper: {best} (config: {ttl})"
+    )
+
+
+def _usage_basis(n: int, sources: set[str]) -> str:
+    """Measured from live or replayed calls; usage a scripted test server reported is test data."""
+    if sources == {"scripted"}:
+        return f"scripted usage (n={n}; test data, not a model's)"
+    return f"measured (n={n})"
 
 
 def _pick(given: float | None, measured: float | None, default: float) -> tuple[float, str]:
