@@ -15,20 +15,14 @@ from sentinel.config import LLMConfig
 from sentinel.llm import build_judge
 from sentinel.llm.deadline import Deadline, DeadlineExceeded, DeadlineMiddleware, check_deadline_s
 from tests import llm_cases as c
-from tests.llm_server import Scripted, ScriptedServer, error_body, message_body
+from tests.llm_server import Scripted, error_body, message_body
+
+pytestmark = pytest.mark.usefixtures("offline_env")
 
 
 @pytest.fixture
-def server():
-    with ScriptedServer() as s:
-        yield s
-
-
-@pytest.fixture(autouse=True)
-def _offline_env(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-dummy-key")
-    monkeypatch.delenv("SENTINEL_LLM_MODE", raising=False)
+def server(scripted_server):
+    return scripted_server
 
 
 def agent_for(server, strategy="llm:haiku", **llm):

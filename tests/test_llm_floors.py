@@ -15,22 +15,17 @@ from sentinel.config import load_config
 from sentinel.llm import build_judge
 from sentinel.models import Action, Status
 from tests import llm_cases as c
-from tests.llm_server import Scripted, ScriptedServer, message_body
+from tests.llm_server import Scripted, message_body
 
 BREACH_AT = "2026-10-29T14:20:00Z"  # api-service latency_p99 1.15 s > its 1.0 s warning, +379 %
 
 
+pytestmark = pytest.mark.usefixtures("offline_env")
+
+
 @pytest.fixture
-def server():
-    with ScriptedServer() as s:
-        yield s
-
-
-@pytest.fixture(autouse=True)
-def _offline_env(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-dummy-key")
-    monkeypatch.delenv("SENTINEL_LLM_MODE", raising=False)
+def server(scripted_server):
+    return scripted_server
 
 
 def fixture_agent(server, strategy: str = "llm:haiku") -> Agent:

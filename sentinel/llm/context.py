@@ -54,6 +54,17 @@ def seasonal_slice(metric: MetricConfig, history: pd.Series, at: pd.Timestamp) -
     return same if len(same) >= 10 else history
 
 
+def _metric_head(metric: MetricConfig, series: pd.Series) -> dict[str, Any]:
+    """What every prompt version shows first about a metric: what it is and its latest value."""
+    return {
+        "name": metric.name,
+        "unit": metric.unit,
+        "description": metric.description,
+        "bad_direction": metric.bad_direction,
+        "current": sig(float(series.iloc[-1])) if len(series) else None,
+    }
+
+
 def metric_context(metric: MetricConfig, series: pd.Series, at: pd.Timestamp) -> dict[str, Any]:
     """Current value, recent mean, seasonal baseline band and day/week-ago values of a metric."""
     recent = series[series.index > at - RECENT]
@@ -61,11 +72,7 @@ def metric_context(metric: MetricConfig, series: pd.Series, at: pd.Timestamp) ->
     same = seasonal_slice(metric, history, at) if not history.empty else history
     values = same.to_numpy(dtype=float)
     return {
-        "name": metric.name,
-        "unit": metric.unit,
-        "description": metric.description,
-        "bad_direction": metric.bad_direction,
-        "current": sig(float(series.iloc[-1])) if len(series) else None,
+        **_metric_head(metric, series),
         "recent_15m_mean": sig(float(recent.mean())) if len(recent) else None,
         "baseline": {
             "seasonality": metric.seasonality,
@@ -142,11 +149,7 @@ def evidence_metric(
     if ev is not None and ev.threshold_status > Status.NORMAL:
         breach = {"status": ev.threshold_status.value, "detail": ev.threshold_note}
     return {
-        "name": metric.name,
-        "unit": metric.unit,
-        "description": metric.description,
-        "bad_direction": metric.bad_direction,
-        "current": sig(float(series.iloc[-1])) if len(series) else None,
+        **_metric_head(metric, series),
         "detector": None
         if ev is None
         else {
