@@ -29,7 +29,7 @@ import pandas as pd
 from sentinel.agent import Assessment, MetricEvidence, ServiceData
 from sentinel.baseline import BaselineCache, to_ns
 from sentinel.config import DetectionConfig, MetricConfig
-from sentinel.detectors.base import Detector
+from sentinel.detectors.base import Detector, describe_history
 from sentinel.detectors.evidence import metric_evidence
 from sentinel.detectors.registry import DETECTORS, make_detector, make_detector_for
 from sentinel.models import Action, Anomaly, Provenance, Status, Verdict
@@ -135,7 +135,8 @@ class StatisticalAssessor:
         scores = np.where(_bad_infinity(values, metric.bad_direction), 1.0, scores)
         idx = context.index[in_window]
         expected = detector.expected(idx)[0]
-        finding = self._judge(metric, data, values, expected, scores)
+        backed = describe_history(float(getattr(detector, "history_hours_", [0.0])[0]))
+        finding = self._judge(metric, data, values, expected, scores, backed)
         return replace(finding, evidence=self._evidence(metric, data, detector, context, finding))
 
     def _evidence(
@@ -165,6 +166,7 @@ class StatisticalAssessor:
         values: np.ndarray,
         expected: np.ndarray,
         scores: np.ndarray,
+        backed: str = "",
     ) -> MetricFinding:
         lv = self.detection.levels
         k = self.detection.min_points
@@ -189,6 +191,8 @@ class StatisticalAssessor:
             f"{self.detector}: {n_anomalous}/{len(scores)} points at watch level or above "
             f"(peak score {peak:.2f}, {k}-point score {sustained:.2f})"
         )
+        if backed:
+            detail += f"; baseline from {backed} of history"
         if why:
             detail += f"; {why}"
         if capped_by:

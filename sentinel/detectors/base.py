@@ -83,6 +83,26 @@ def as_arrays(
     return x, ns, one_d
 
 
+def history_hours(x: np.ndarray, ns: np.ndarray) -> np.ndarray:
+    """Per series, hours from its first to its last finite sample (0 with fewer than two)."""
+    ok = np.isfinite(x)
+    if not len(ns) or not ok.any():
+        return np.zeros(x.shape[0])
+    has = ok.any(axis=1)
+    first = np.argmax(ok, axis=1)
+    last = len(ns) - 1 - np.argmax(ok[:, ::-1], axis=1)
+    return np.where(has, (ns[last] - ns[first]) / 3.6e12, 0.0)
+
+
+def describe_history(hours: float) -> str:
+    """'2.5 h', '3.0 days' or '4.1 weeks' of history, for verdicts."""
+    if hours < 48:
+        return f"{hours:.1f} h"
+    if hours < 24 * 21:
+        return f"{hours / 24:.1f} days"
+    return f"{hours / 168:.1f} weeks"
+
+
 class Detector:
     """Base class: input handling, readiness and the sort-then-restore dance for scoring."""
 
@@ -92,6 +112,7 @@ class Detector:
     def fit(self, history: Any, timestamps: Any | None = None) -> Detector:
         x, ns, _ = as_arrays(history, timestamps, clean=True)
         self.n_history_ = np.isfinite(x).sum(axis=1)
+        self.history_hours_ = history_hours(x, ns)
         self.ready_ = self.n_history_ >= self.min_history
         self._fit(x, ns)
         self.fitted_ = True

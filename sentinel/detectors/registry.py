@@ -23,6 +23,7 @@ _WHERE = {
     "isolation_forest": "sentinel.detectors.isolation_forest:IsolationForestDetector",
     "level_shift": "sentinel.detectors.level_shift:LevelShiftDetector",
     "ensemble": "sentinel.detectors.ensemble:EnsembleDetector",
+    "adaptive": "sentinel.detectors.adaptive:AdaptiveDetector",
 }
 
 
