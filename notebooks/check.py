@@ -41,6 +41,7 @@ import pandas as pd
 from sentinel import checks
 from sentinel.checks.plots import plot_check
 from sentinel.checks.reports import check_run_dir
+from sentinel.checks.tables import anomaly_table, verdict_table
 from sentinel.config import Settings, load_config
 
 settings = Settings()
@@ -60,36 +61,28 @@ print("sidecar:", out_dir / checks.SIDECAR_NAME)
 
 # %% [markdown]
 # ## Verdicts
+#
+# Reasoning in full, one row per service.
 
 # %%
-pd.DataFrame(
-    [
-        {
-            "service": v.service,
-            "status": v.status.value,
-            "action": v.recommended_action.value,
-            "path": v.provenance.path,
-            "source of judgement": v.provenance.response_source,
-            "anomalies": len(v.anomalies),
-            "reasoning": v.reasoning,
-        }
-        for v in verdicts
-    ]
-)
+pd.set_option("display.max_colwidth", None)
+verdict_table(verdicts)
 
 # %% [markdown]
 # ## Anomalies
+#
+# Numbers to 3 significant figures. "current" is the median of the last `min_points` points
+# before the check (the assessor's alarm window), not the plot's last point.
 
 # %%
-pd.DataFrame(
-    [{"service": v.service, **a.model_dump()} for v in verdicts for a in v.anomalies]
-    or [{"service": "-", "metric": "no anomalies"}]
-)
+anomaly_table(verdicts, config.detection.min_points)
 
 # %% [markdown]
 # ## The last hours of each service
 #
-# Each metric with its recent history; the check time is the dashed line.
+# Each metric with its recent history; the check time is the dashed line. Dash-dot lines are the
+# config's absolute warning/critical thresholds; on a flagged metric the dotted line is its
+# baseline and the diamond the "current" value the verdict quotes (a median of the last points).
 
 # %%
 for v in verdicts:

@@ -21,7 +21,10 @@ STATUS_COLOURS = {
 
 
 def plot_check(agent: Agent, verdict: Verdict, hours: int = 6) -> Figure:
-    """One panel per metric: the last `hours` before the check, anomalous metrics highlighted."""
+    """One panel per metric: the last `hours` before the check, anomalous metrics highlighted,
+    the config's absolute thresholds as lines, and for a flagged metric its baseline and the
+    "current" value the verdict quotes (the median of the last `min_points` points, drawn at
+    the check time, which is why it can differ from the line's last point)."""
     service = agent.config.service(verdict.service)
     at = verdict.checked_at
     flagged = {a.metric: a for a in verdict.anomalies}
@@ -49,11 +52,43 @@ def plot_check(agent: Agent, verdict: Verdict, hours: int = 6) -> Figure:
             ax.set_title(metric.name, fontsize=9, loc="left")
             ax.set_yticks([])
             continue
-        ax.plot(series.index, series.to_numpy(), lw=1, color=colour if anomaly else "#1f77b4")
+        ax.plot(
+            series.index,
+            series.to_numpy(),
+            lw=1,
+            color=colour if anomaly else "#1f77b4",
+            label="value (1-min steps)",
+        )
+        limits = metric.thresholds
+        for name, level in (("warning", limits.warning), ("critical", limits.critical)):
+            if level is not None:
+                ax.axhline(
+                    level,
+                    ls="-.",
+                    lw=0.9,
+                    color=STATUS_COLOURS[Status(name.upper())],
+                    label=f"{name} threshold {level:g}",
+                )
         if anomaly:
-            ax.axhline(anomaly.baseline_value, ls=":", color="#555555", lw=1, label="baseline")
-            ax.legend(loc="upper left", fontsize=7, frameon=False)
-        ax.axvline(at, ls="--", color="#333333", lw=0.8)
+            k = agent.config.detection.min_points
+            ax.axhline(
+                anomaly.baseline_value,
+                ls=":",
+                color="#555555",
+                lw=1,
+                label=f"baseline {anomaly.baseline_value:.3g}",
+            )
+            ax.scatter(
+                [at],
+                [anomaly.current_value],
+                marker="D",
+                s=28,
+                color=colour,
+                zorder=3,
+                label=f"current {anomaly.current_value:.3g} (median of last {k} points)",
+            )
+        ax.axvline(at, ls="--", color="#333333", lw=0.8, label="check time")
+        ax.legend(loc="upper left", fontsize=6, frameon=False, ncol=2)
         title = f"{metric.name} ({metric.unit})" if metric.unit else metric.name
         if anomaly:
             title += f"  {anomaly.deviation_pct:+.0f}% vs baseline"
