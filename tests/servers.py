@@ -28,11 +28,20 @@ def servers_required() -> bool:
     return os.environ.get(REQUIRE_ENV, "").strip() not in {"", "0", "false", "no"}
 
 
+# The Debian package that ships each binary the tests start.
+PACKAGES = {
+    "prometheus": "prometheus",
+    "promtool": "prometheus",
+    "prometheus-alertmanager": "prometheus-alertmanager",
+}
+
+
 def require_binary(name: str) -> str:
     """The binary's full path; skip the test if absent, or fail under SENTINEL_REQUIRE_SERVERS=1."""
     path = shutil.which(name)
     if path is None:
-        message = f"binary {name!r} not found on PATH (apt-get install prometheus)"
+        package = PACKAGES.get(name, name)
+        message = f"binary {name!r} not found on PATH (apt-get install {package})"
         if servers_required():
             pytest.fail(f"{message}; {REQUIRE_ENV}=1 requires it", pytrace=False)
         pytest.skip(message)

@@ -178,3 +178,26 @@ def test_check_help_documents_every_exit_code_and_names_its_values(capsys):
     flat = " ".join(out.split())
     assert "Exit codes: 0 done" in flat and "1 a service is at --fail-on or worse" in flat
     assert "2 usage, config or data-source error" in flat and "3 Sentinel crashed" in flat
+
+
+def test_readme_sample_folder_is_dated_by_the_run_not_a_fixed_day():
+    from sentinel.checks.reports import check_run_dir
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert "notebook: reports/checks/YYYY/MM/DD/<run-id>/check.ipynb" in readme
+    assert not re.search(r"reports/checks/\d{4}/\d{2}/\d{2}/", readme)
+    run_dir = check_run_dir(Path("reports"), "20261202T010203Z-at-20261029T1420Z-1")
+    assert run_dir.as_posix() == "reports/checks/2026/12/02/20261202T010203Z-at-20261029T1420Z-1"
+
+
+def test_a_missing_alertmanager_skip_names_its_debian_package(monkeypatch):
+    import shutil
+
+    from tests.servers import REQUIRE_ENV, require_binary
+
+    monkeypatch.delenv(REQUIRE_ENV, raising=False)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install prometheus-alertmanager"):
+        require_binary("prometheus-alertmanager")
+    with pytest.raises(pytest.skip.Exception, match=r"apt-get install prometheus\)"):
+        require_binary("promtool")
