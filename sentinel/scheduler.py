@@ -6,24 +6,36 @@ as a duplicate. The run itself starts a stable per-service offset after the slot
 `jitter` of the interval, from a hash of the name), which spreads 1,000 services evenly over
 the interval the way Prometheus spreads scrapes. A dispatcher thread hands due slots to a fixed
 pool of worker threads; a slot whose service is still being checked is skipped, not queued.
+
+Cold start: a service's first check fits its baselines (slow); 1,000 of them at once outran
+the workers and their slots were skipped. Services therefore warm up gradually, in offset
+order, each when a worker is free: the warm-up is a real check of its current slot, and the
+service joins the grid at its first slot after the warm-up has finished. Until then it is
+warming (`sentinel_services_warming`), not missing slots; once joined it keeps every slot.
 """
 
 from __future__ import annotations
 
-import hashlib
 import heapq
-import math
 import queue
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 
+from sentinel.clock import (  # noqa: F401 (SimulatedClock, EPOCH: re-exported)
+    EPOCH,
+    Clock,
+    SimulatedClock,
+    WallClock,
+    slot_floor,
+    stable_fraction,
+)
 from sentinel.config import SentinelConfig, ServiceConfig
 from sentinel.errors import BudgetExceeded, ConfigError, SentinelError
 from sentinel.models import Provenance, Status, Verdict
@@ -32,58 +44,9 @@ from sentinel.store import RecordResult, Store, StoreError
 from sentinel.telemetry import Telemetry
 
 log = structlog.get_logger("sentinel.scheduler")
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BACKLOG_MAX = 10_000  # verdicts kept in memory while the store is down
 
 CheckFn = Callable[[ServiceConfig, datetime], Verdict]
-
-
-class Clock(Protocol):
-    """The loop's notion of time: wall time in production, simulated time on fixtures."""
-
-    def now(self) -> datetime: ...
-
-    def wall_seconds(self, seconds: float) -> float:
-        """How many real seconds `seconds` of clock time take."""
-        ...
-
-
-class WallClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    def wall_seconds(self, seconds: float) -> float:
-        return seconds
-
-
-class SimulatedClock:
-    """Time inside a fixture: reads `start` when first asked (the loop's start, not the import's)
-    and then advances `speed` times faster than wall time."""
-
-    def __init__(self, start: datetime, speed: float = 1.0) -> None:
-        if speed <= 0:
-            raise ConfigError(f"--speed must be positive, got {speed}")
-        self.start, self.speed = start.astimezone(UTC), speed
-        self._t0: float | None = None
-
-    def now(self) -> datetime:
-        if self._t0 is None:
-            self._t0 = time.monotonic()
-        return self.start + timedelta(seconds=(time.monotonic() - self._t0) * self.speed)
-
-    def wall_seconds(self, seconds: float) -> float:
-        return seconds / self.speed
-
-
-def slot_floor(t: datetime, interval_s: int) -> datetime:
-    """The latest grid time `k * interval_s` at or before `t`."""
-    elapsed = (t - EPOCH).total_seconds()
-    return EPOCH + timedelta(seconds=math.floor(elapsed / interval_s) * interval_s)
-
-
-def stable_fraction(name: str) -> float:
-    """A number in [0, 1) fixed by the service name: its place within the interval."""
-    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest()) / 2**64
 
 
 @dataclass(order=True)
@@ -132,6 +95,10 @@ class Scheduler:
         self._busy_lock = threading.Lock()
         self._idle = threading.Condition(self._busy_lock)
         self._heap: list[_Due] = []
+        self._waiting: deque[ServiceConfig] = deque()  # not warmed up yet (cold start)
+        self._warming: dict[str, int] = {}  # service -> generation, its warm-up check running
+        self._warmed: deque[tuple[ServiceConfig, int]] = deque()  # done: join the grid
+        self._wakeup = threading.Event()  # a worker finished: capacity for a waiting service
         self._generation = 0
         self._services: dict[str, ServiceConfig] = {}
         self._backlog: deque[Verdict] = deque()
@@ -144,6 +111,7 @@ class Scheduler:
         if not self.stop_event.is_set():
             self.stop_reason = reason
             self.stop_event.set()
+            self._wakeup.set()
 
     def request_reload(self) -> None:
         self._reload_requested.set()
@@ -176,6 +144,7 @@ class Scheduler:
             if once:
                 self._dispatch_all_now()
             else:
+                self._stage()
                 self._dispatch_loop(deadline)
         finally:
             if deadline and not self.stop_event.is_set() and time.monotonic() >= deadline:
@@ -198,6 +167,35 @@ class Scheduler:
         now = self.clock.now()
         self._heap = [self._first_due(s, now) for s in config.services]
         heapq.heapify(self._heap)
+
+    def _stage(self) -> None:
+        """Loop mode: every scheduled service waits to join (see the module docstring)."""
+        self._waiting = deque(self._services[d.service] for d in sorted(self._heap))
+        self._warmed.clear()
+        self._heap = []
+        self.telemetry.services_warming.set(len(self._waiting))
+
+    def _admit(self, now: datetime) -> None:
+        """Warm up waiting services while a worker is free and nothing is queued (a real check
+        of the current slot); services whose warm-up finished join the grid at their next slot."""
+        while self._warmed:
+            svc, generation = self._warmed.popleft()
+            if generation == self._generation:
+                nxt = slot_floor(now - self._offset(svc), svc.interval_seconds) + timedelta(
+                    seconds=svc.interval_seconds
+                )
+                heapq.heappush(self._heap, _Due(nxt + self._offset(svc), svc.name, nxt, generation))
+        while self._waiting:
+            with self._busy_lock:
+                if len(self._busy) >= self.workers or not self._queue.empty():
+                    break
+            svc = self._waiting.popleft()
+            self._warming[svc.name] = self._generation
+            if not self._submit(svc, slot_floor(now - self._offset(svc), svc.interval_seconds)):
+                del self._warming[svc.name]  # still busy from before a reload: try it later
+                self._waiting.append(svc)
+                break
+        self.telemetry.services_warming.set(len(self._waiting) + len(self._warming))
 
     def _offset(self, svc: ServiceConfig) -> timedelta:
         return timedelta(seconds=stable_fraction(svc.name) * self.jitter * svc.interval_seconds)
@@ -236,21 +234,24 @@ class Scheduler:
                 heapq.heappush(
                     self._heap, _Due(nxt + self._offset(svc), svc.name, nxt, due.generation)
                 )
+            self._admit(now)  # after the due slots: joined services keep theirs first
             wait = 0.5
             if self._heap:
                 ahead = (self._heap[0].run_at - self.clock.now()).total_seconds()
                 wait = min(wait, max(0.0, self.clock.wall_seconds(ahead)))
-            self.stop_event.wait(wait)
+            self._wakeup.wait(wait)  # a finished check (room to admit) or stop wakes it early
+            self._wakeup.clear()
 
-    def _submit(self, svc: ServiceConfig, slot: datetime) -> None:
+    def _submit(self, svc: ServiceConfig, slot: datetime) -> bool:
         with self._busy_lock:
             if svc.name in self._busy:
                 self.telemetry.checks_skipped.labels("overlap").inc()
                 log.info("check_skipped_overlap", service=svc.name, slot=slot.isoformat())
-                return
+                return False
             self._busy[svc.name] = slot
             self.telemetry.in_flight.inc()
         self._queue.put((svc, slot, self.check_fn))
+        return True
 
     def _reload(self) -> None:
         if self.reload_fn is None:
@@ -263,6 +264,7 @@ class Scheduler:
             return
         self.check_fn = check
         self._schedule(config)
+        self._stage()
         self.telemetry.config_reloads.labels("ok").inc()
         log.info("config_reloaded", services=len(config.services))
 
@@ -281,6 +283,11 @@ class Scheduler:
                     self._busy.pop(svc.name, None)
                     self.telemetry.in_flight.dec()
                     self._idle.notify_all()
+                generation = self._warming.pop(svc.name, None)
+                if generation is not None:
+                    self._warmed.append((svc, generation))
+                if self._waiting or generation is not None:
+                    self._wakeup.set()
 
     def _run_one(self, svc: ServiceConfig, slot: datetime, check: CheckFn) -> None:
         if self.stop_event.is_set() and self.stop_reason != "finished":

@@ -98,6 +98,10 @@ class Telemetry:
             "sentinel_checks_interrupted", "Checks cut short by shutdown", registry=r
         )
         self.in_flight = Gauge("sentinel_checks_in_flight", "Checks running now", registry=r)
+        self.services_warming = Gauge(
+            "sentinel_services_warming", "Services waiting to join the schedule (cold start or "
+            "reload: each joins when a worker is free)", registry=r,
+        )  # fmt: skip
         self.model_calls = Counter(
             "sentinel_model_calls", "Verdicts that involved a model call, by backend, model and"
             " response source (live/replay/scripted)", ["backend", "model", "source"], registry=r,

@@ -274,3 +274,39 @@ def test_verdicts_made_while_the_store_is_down_are_recorded_when_it_returns():
     assert times == rec.calls["api-service"][: len(times)]
     assert telemetry.registry.get_sample_value("sentinel_errors_total", {"kind": "store"}) == 3
     assert telemetry.registry.get_sample_value("sentinel_store_backlog") == 0
+
+
+class ColdFirst(Recorder):
+    """A service's first check fits its baselines (slow); later ones reuse them (fast)."""
+
+    def __init__(self, cold_s: float) -> None:
+        super().__init__()
+        self.cold_s = cold_s
+
+    def __call__(self, svc, at):
+        with self.lock:
+            first = not self.calls[svc.name]
+        if first:
+            time.sleep(self.cold_s)
+        return super().__call__(svc, at)
+
+
+def test_a_cold_start_of_many_services_warms_them_gradually_without_skipping_slots():
+    # 40 services every 10 s at speed 10 (1 real s per interval), 2 workers: the 40 cold first
+    # checks (0.2 s each) need 4 intervals of both workers; admitting every service at once
+    # made their slots pile up and be skipped.
+    config = config_for({f"svc-{i:02d}": 10 for i in range(40)})
+    rec, telemetry = ColdFirst(cold_s=0.2), Telemetry()
+    scheduler = Scheduler(
+        config, rec, clock=SimulatedClock(T0, speed=10), workers=2, telemetry=telemetry
+    )
+    thread = run_in_thread(scheduler, duration_s=8)
+    thread.join(30)
+    get = telemetry.registry.get_sample_value
+    skipped = {
+        r: get("sentinel_checks_skipped_total", {"reason": r}) or 0 for r in ("missed", "overlap")
+    }
+    assert skipped == {"missed": 0, "overlap": 0}
+    assert all(len(rec.calls[s.name]) >= 2 for s in config.services)  # every service warmed
+    for calls in rec.calls.values():  # after its warm-up check a service has every slot
+        assert all((b - a).total_seconds() == 10 for a, b in pairwise(calls[1:]))
