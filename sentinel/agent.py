@@ -18,6 +18,7 @@ import structlog
 from sentinel.config import SentinelConfig, ServiceConfig
 from sentinel.errors import BudgetExceeded, FixtureError, LLMError, SourceError
 from sentinel.models import Provenance, Status, Usage, Verdict
+from sentinel.redact import ensure_log_redaction, redact_model
 from sentinel.sources.base import MetricSource
 
 log = structlog.get_logger(__name__)
@@ -135,8 +136,14 @@ class Agent:
         self.judge = judge
         self.step_seconds = step_seconds
         self.counts: Counter[str] = Counter()  # escalated, llm:<m>, llm-fallback, budget-...
+        ensure_log_redaction()  # its warnings quote model and source errors
 
     def check(self, service: ServiceConfig | str, at: datetime) -> Verdict:
+        """The verdict, with credentials in any of its text (errors, notes, reasoning) blanked:
+        verdicts go on to sidecars, notebooks, tickets, alerts and logs."""
+        return redact_model(self._check(service, at))
+
+    def _check(self, service: ServiceConfig | str, at: datetime) -> Verdict:
         svc = self.config.service(service) if isinstance(service, str) else service
         data = collect(
             self.source, svc, at, timedelta(days=self.config.history_days), self.step_seconds

@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sentinel.errors import ConfigError
 from sentinel.models import MetricType, Strict
+from sentinel.redact import register_secret, userinfo_secrets
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "services.yaml"
@@ -70,6 +71,17 @@ class Settings(BaseSettings):
     sentinel_report_url: str | None = Field(
         None, description="template for alerts' report link, e.g. https://host/r/{service}/{date}"
     )
+
+    def model_post_init(self, _context: Any) -> None:
+        """Hand every credential to the redactor, including ones passed in code, not env."""
+        register_secret(self.prometheus_token, self.prometheus_password, self.anthropic_api_key)
+        register_secret(self.database_url)
+        for url in (
+            self.prometheus_url, self.loki_url, self.tempo_url, self.anthropic_base_url,
+            self.alertmanager_url, self.database_url.get_secret_value() if self.database_url
+            else None,
+        ):  # fmt: skip
+            register_secret(*userinfo_secrets(url))
 
 
 Seasonality = Literal["hour_of_week", "hour_of_day", "none"]

@@ -18,6 +18,7 @@ import requests
 import structlog
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from sentinel.redact import redact_obj
 from sentinel.store import Store, Ticket
 
 log = structlog.get_logger("sentinel.notify")
@@ -62,7 +63,7 @@ class AlertBuilder:
                 "severity": ticket.severity.value.lower(),
                 "sentinel_status": ticket.severity.value,
             },
-            "annotations": annotations,
+            "annotations": redact_obj(annotations),
             "startsAt": _iso(ticket.opened_at),
             "generatorURL": f"{self.external_url}/tickets/{ticket.id}",
         }

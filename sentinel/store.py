@@ -43,6 +43,7 @@ from tenacity import RetryCallState, retry, retry_if_exception, stop_after_attem
 from sentinel.config import PROJECT_ROOT, Settings
 from sentinel.errors import SentinelError
 from sentinel.models import Status, Verdict
+from sentinel.redact import redact, redact_model
 
 DEFAULT_DB = PROJECT_ROOT / "var" / "sentinel.db"
 log = structlog.get_logger("sentinel.store")
@@ -272,8 +273,11 @@ class Store:
     # -- writes --------------------------------------------------------------------------------
 
     def record(self, verdict: Verdict) -> RecordResult:
-        """Persist a verdict and apply its ticket move atomically; a repeat is a no-op."""
-        return self._write(lambda s: self._record(s, verdict))
+        """Persist a verdict and apply its ticket move atomically; a repeat is a no-op.
+
+        What is stored (verdict JSON, ticket text, alert payloads) has credentials blanked."""
+        clean = redact_model(verdict)
+        return self._write(lambda s: self._record(s, clean))
 
     def _record(self, session: Session, verdict: Verdict) -> RecordResult:
         now = datetime.now(UTC)
@@ -389,7 +393,7 @@ class Store:
             row = s.get(OutboxRow, outbox_id)
             if row is not None:
                 row.attempts += 1
-                row.last_error = error[:2000]
+                row.last_error = redact(error)[:2000]
                 row.next_attempt_at = datetime.now(UTC) + retry_in
 
         self._write(go)

@@ -8,49 +8,17 @@ name credentials and pydantic SecretStr values never reach the output.
 from __future__ import annotations
 
 import logging
-import re
 import sys
-from collections.abc import Mapping
 from typing import Any, TextIO
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
-from pydantic import SecretBytes, SecretStr
 
 from sentinel.models import Verdict
+from sentinel.redact import REDACTED, redact_event
 
-REDACTED = "[REDACTED]"
-_SECRET_KEY = re.compile(
-    r"(^|[_\-])(api[_\-]?key|token|secret|password|passwd|pwd|authorization|auth|cookie|"
-    r"credentials?|private[_\-]?key|session[_\-]?id|dsn)$",
-    re.IGNORECASE,
-)
-_SECRET_VALUE = re.compile(
-    r"(sk-ant-[A-Za-z0-9_\-]{8,}|(?i:bearer)\s+[A-Za-z0-9._\-+/=]{8,}|"
-    r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@))"
-)
-
-
-def _redact_value(value: Any) -> Any:
-    if isinstance(value, SecretStr | SecretBytes):
-        return REDACTED
-    if isinstance(value, str):
-        return _SECRET_VALUE.sub(REDACTED, value)
-    if isinstance(value, Mapping):
-        return {k: REDACTED if _is_secret_key(k) else _redact_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_redact_value(v) for v in value]
-    return value
-
-
-def _is_secret_key(key: Any) -> bool:
-    return isinstance(key, str) and bool(_SECRET_KEY.search(key))
-
-
-def redact_secrets(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    """structlog processor: blank credential-named keys, SecretStr values, keys and bearer tokens
-    inside strings, and passwords in URLs; recurse into dicts and lists."""
-    return {k: REDACTED if _is_secret_key(k) else _redact_value(v) for k, v in event_dict.items()}
+redact_secrets = redact_event  # the structlog processor; kept under its old name
+__all__ = ["REDACTED", "Telemetry", "configure_logging", "redact_secrets"]
 
 
 def configure_logging(level: str = "INFO", json: bool = True, stream: TextIO | None = None) -> None:

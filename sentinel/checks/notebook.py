@@ -12,6 +12,7 @@ from typing import Any
 
 from sentinel.config import PROJECT_ROOT
 from sentinel.errors import SentinelError
+from sentinel.redact import redact
 
 CHECK_NOTEBOOK = PROJECT_ROOT / "notebooks" / "check.ipynb"
 KERNEL_NAME = "sentinel"
@@ -64,10 +65,26 @@ def execute_notebook(
             )
         except pm.PapermillExecutionError as exc:
             raise NotebookFailed(
-                f"{notebook.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
-                f"(executed notebook kept at {output})"
+                redact(
+                    f"{notebook.name} failed in cell {exc.exec_count}: {exc.ename}: "
+                    f"{exc.evalue} (executed notebook kept at {output})"
+                )
             ) from exc
         finally:
             if km.has_kernel:  # a kernel we passed in is ours to stop
                 km.shutdown_kernel(now=True)
+            redact_file(output)
     return output
+
+
+def redact_file(path: Path) -> None:
+    """Blank credentials in a kept file (the executed notebook: outputs, tracebacks), in place."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return  # papermill never wrote it
+    clean = redact(text)
+    if clean != text:
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(clean)
+        tmp.replace(path)

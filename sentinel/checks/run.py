@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sentinel.config import FIXTURES_DIR, SentinelConfig, Settings
 from sentinel.errors import ConfigError
 from sentinel.models import Verdict
+from sentinel.redact import redact
 from sentinel.strategy import parse_strategy
 
 if TYPE_CHECKING:  # the pipeline (pandas, detectors) is imported when a check is built
@@ -144,11 +145,11 @@ def new_run_id(at: datetime) -> str:
 
 
 def write_sidecar(out_dir: Path, run: CheckRun) -> Path:
-    """Write verdicts.json atomically, so a reader never sees half a file."""
+    """Write verdicts.json atomically, so a reader never sees half a file; credentials blanked."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / SIDECAR_NAME
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(run.model_dump(mode="json"), indent=2) + "\n")
+    tmp.write_text(redact(json.dumps(run.model_dump(mode="json"), indent=2)) + "\n")
     tmp.replace(path)
     return path
 

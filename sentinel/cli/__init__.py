@@ -47,15 +47,18 @@ def _register() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point. Usage errors exit 2 (click), so do SentinelErrors (one clear line on
-    stderr); anything else is a crash: traceback and exit 3, never 1, which means "alerting"."""
+    stderr); anything else is a crash: traceback and exit 3, never 1, which means "alerting".
+    Both with credentials blanked."""
+    from sentinel.redact import redact
+
     _register()
     try:
         app(args=argv)
     except SentinelError as exc:
-        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        typer.secho(f"error: {redact(str(exc))}", err=True, fg=typer.colors.RED)
         sys.exit(EXIT_USAGE)
     except Exception:  # the last resort that keeps a crash apart from exit 1
-        traceback.print_exc()
+        sys.stderr.write(redact(traceback.format_exc()))
         typer.secho(
             "sentinel crashed: this is a bug, please report it with the traceback above",
             err=True,

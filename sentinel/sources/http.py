@@ -14,6 +14,7 @@ from tenacity import (
 )
 
 from sentinel.errors import ConfigError, SourceError
+from sentinel.redact import redact, redact_url
 
 
 class _Transient(Exception):
@@ -51,6 +52,7 @@ class JsonClient:
         if timeout_s <= 0:
             raise ConfigError(f"{name} timeout must be positive, got {timeout_s}")
         self.name, self.url, self.timeout_s = name, url.rstrip("/"), timeout_s
+        self.shown_url = redact_url(self.url)  # for messages: never the userinfo
         self.session = requests.Session()
         self.session.headers.update(headers or {})
         if tenant:
@@ -66,38 +68,45 @@ class JsonClient:
         self.session.close()
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """The JSON body; every failure is a SourceError whose text holds no credential."""
         try:
             return self._get(path, params or {})
         except _Transient as exc:
-            raise SourceError(exc.message) from None
+            raise SourceError(redact(exc.message)) from None
+        except HttpError as exc:
+            raise HttpError(exc.status, redact(str(exc))) from exc.__cause__
+        except SourceError as exc:
+            raise SourceError(redact(str(exc))) from exc.__cause__
 
     def _get_once(self, path: str, params: dict[str, Any]) -> Any:
-        url = f"{self.url}{path}"
+        url = f"{self.shown_url}{path}"
         try:
             resp = self.session.get(url, params=params, timeout=self.timeout_s)
         except requests.Timeout as exc:
             raise SourceError(
-                f"{self.name} at {self.url} did not answer within {self.timeout_s:g}s "
+                f"{self.name} at {self.shown_url} did not answer within {self.timeout_s:g}s "
                 f"(HTTP_TIMEOUT_S) for {path}"
             ) from exc
         except requests.ConnectionError as exc:
-            raise _Transient(f"cannot reach {self.name} at {self.url}: {_short(exc)}") from exc
+            raise _Transient(
+                f"cannot reach {self.name} at {self.shown_url}: {_short(exc)}"
+            ) from exc
         if resp.status_code >= 500:
             raise _Transient(
-                f"{self.name} at {self.url} returned HTTP {resp.status_code} for {path}: "
+                f"{self.name} at {self.shown_url} returned HTTP {resp.status_code} for {path}: "
                 f"{resp.text.strip()[:300]}"
             )
         if resp.status_code >= 400:
             raise HttpError(
                 resp.status_code,
-                f"{self.name} at {self.url} rejected {path} (HTTP {resp.status_code}): "
+                f"{self.name} at {self.shown_url} rejected {path} (HTTP {resp.status_code}): "
                 f"{resp.text.strip()[:500]}",
             )
         try:
             return resp.json()
         except ValueError as exc:
             raise SourceError(
-                f"{self.name} at {self.url} answered {path} with something that is not JSON "
+                f"{self.name} at {self.shown_url} answered {path} with something that is not JSON "
                 f"(is the URL right?)"
             ) from exc
 

@@ -16,6 +16,7 @@ import structlog
 
 from sentinel.config import ServiceConfig, Settings
 from sentinel.errors import ConfigError, SourceError
+from sentinel.redact import known_secrets, redact
 from sentinel.sources.base import empty_series
 from sentinel.sources.http import HttpError, JsonClient
 from sentinel.sources.prometheus import split_range
@@ -50,7 +51,7 @@ class LokiSource:
 
     @property
     def description(self) -> str:
-        return f"loki:{self.client.url}"
+        return f"loki:{self.client.shown_url}"
 
     def close(self) -> None:
         self.client.close()
@@ -152,10 +153,11 @@ class LokiSource:
                 f"Loki query {logql!r} is a metric query; use error_counts or a log query"
             )
         rows = []
+        secrets = known_secrets()  # log lines are untrusted and often hold tokens: blank them
         for stream in result.get("result", []):
             labels = _labels_text(stream.get("stream", {}))
             for ts, line, *_ in stream.get("values", []):
-                rows.append((int(ts), labels, str(line)))
+                rows.append((int(ts), labels, redact(str(line), secrets)))
         return rows
 
 

@@ -23,6 +23,7 @@ from urllib3.util.retry import Retry
 
 from sentinel.config import MetricConfig, ServiceConfig, Settings
 from sentinel.errors import ConfigError, SourceError
+from sentinel.redact import redact, redact_url
 from sentinel.sources.base import clean_series, empty_series
 
 MAX_POINTS_PER_SERIES = 11_000  # Prometheus rejects query_range requests above this
@@ -45,6 +46,7 @@ class PrometheusSource:
         if timeout_s <= 0:
             raise ConfigError(f"Prometheus timeout must be positive, got {timeout_s}")
         self.url = url.rstrip("/")
+        self.shown_url = redact_url(self.url)  # for messages: never the userinfo
         self.timeout_s = timeout_s
         self.max_points = max_points
         # Connection errors and 429/502/503/504 are retried a bounded number of times; read
@@ -80,7 +82,7 @@ class PrometheusSource:
 
     @property
     def description(self) -> str:
-        return f"prometheus:{self.url}"
+        return f"prometheus:{self.shown_url}"
 
     def close(self) -> None:
         self.client.close()
@@ -182,25 +184,32 @@ class PrometheusSource:
         return {"timeout": f"{self.timeout_s:g}s"}
 
     def _call(self, promql: str, request: Any) -> Any:
+        """`request()`, with every failure a SourceError whose text holds no credential."""
+        try:
+            return self._call_raw(promql, request)
+        except SourceError as exc:
+            raise SourceError(redact(str(exc))) from exc.__cause__
+
+    def _call_raw(self, promql: str, request: Any) -> Any:
         try:
             return request()
         except (requests.Timeout, requests.ConnectionError) as exc:
             if not _is_timeout(exc):
                 raise SourceError(
-                    f"cannot reach Prometheus at {self.url}: {_reason(exc)} (check PROMETHEUS_URL)"
+                    f"cannot reach Prometheus at {self.shown_url}: {_reason(exc)} (check PROMETHEUS_URL)"
                 ) from exc
             raise SourceError(
-                f"Prometheus at {self.url} did not answer within {self.timeout_s:g}s "
+                f"Prometheus at {self.shown_url} did not answer within {self.timeout_s:g}s "
                 f"(PROMETHEUS_TIMEOUT_S) for query {promql!r}"
             ) from exc
         except (requests.JSONDecodeError, KeyError, TypeError) as exc:
             # a 200 whose body is not {"data": {"result": ...}}: not a Prometheus API
             raise SourceError(
-                f"{self.url} answered with something that is not Prometheus API JSON "
+                f"{self.shown_url} answered with something that is not Prometheus API JSON "
                 f"(is the URL right?): {exc}"
             ) from exc
         except requests.RequestException as exc:
-            raise SourceError(f"request to Prometheus at {self.url} failed: {exc}") from exc
+            raise SourceError(f"request to Prometheus at {self.shown_url} failed: {exc}") from exc
         except PrometheusApiClientException as exc:
             raise SourceError(self._http_error(promql, str(exc))) from exc
 
@@ -209,13 +218,15 @@ class PrometheusSource:
         detail = body.get("error") if isinstance(body, dict) else None
         detail = detail or (str(body)[:300] if body else message[:300])
         if status in (400, 422):
-            return f"Prometheus at {self.url} rejected query {promql!r}: {detail}"
+            return f"Prometheus at {self.shown_url} rejected query {promql!r}: {detail}"
         if status in (401, 403):
             return (
-                f"Prometheus at {self.url} refused access (HTTP {status}): check "
+                f"Prometheus at {self.shown_url} refused access (HTTP {status}): check "
                 f"PROMETHEUS_TOKEN, PROMETHEUS_USERNAME/PASSWORD and PROMETHEUS_TENANT"
             )
-        return f"Prometheus at {self.url} returned HTTP {status} for query {promql!r}: {detail}"
+        return (
+            f"Prometheus at {self.shown_url} returned HTTP {status} for query {promql!r}: {detail}"
+        )
 
 
 # --------------------------------------------------------------------------------------------

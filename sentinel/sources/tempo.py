@@ -67,7 +67,7 @@ class TempoSource:
 
     @property
     def description(self) -> str:
-        return f"tempo:{self.client.url}"
+        return f"tempo:{self.client.shown_url}"
 
     def close(self) -> None:
         self.client.close()
