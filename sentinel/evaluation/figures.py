@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from sentinel.evaluation.cases import Case
 from sentinel.evaluation.runner import EvalRun, StrategyRun, service_configs
@@ -171,6 +172,9 @@ def plot_cost_vs_f1(results: list[dict[str, Any]], path: Path) -> None:
             ha="right",
         )
     right.set_xscale("log")
+    right.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    right.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"${x:,.4g}"))
+    right.xaxis.set_minor_formatter(NullFormatter())
     right.set_ylim(0, 1.1)
     costs = [max(r["mean"]["cost"]["monthly_usd"], 0.01) for r in ran] + [
         max(r["projected_cost"]["monthly_usd"], 0.01) for r in not_run
@@ -252,7 +256,7 @@ def plot_case(run: EvalRun, case: Case, path: Path) -> None:
         gridspec_kw={"height_ratios": heights},
         layout="constrained",
     )
-    shade = "#90caf9" if window.hard_negative else "#ef9a9a"
+    shade = "#ce93d8" if window.hard_negative else "#ef9a9a"  # not the band's blue
     what = (
         "hard negative: must not alert"
         if window.hard_negative
