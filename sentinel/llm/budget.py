@@ -29,25 +29,26 @@ SoftAlert = Callable[[float, float], None]  # (month spend, monthly budget)
 
 
 class MemoryLedger:
-    """Calls and spend of this process only."""
+    """Calls and spend of this process only (calls older than an hour are dropped, as before)."""
 
     def __init__(self) -> None:
-        self.rows: list[tuple[datetime, int, float]] = []  # (check time, calls, cost)
+        self.calls: list[tuple[datetime, int]] = []  # (check time, calls) of the last hour
+        self.spend: dict[str, float] = {}  # month -> USD
 
     def usage(self, at: datetime) -> tuple[int, float]:
         """(calls in the hour before `at`, spend in `at`'s month)."""
-        calls = sum(n for t, n, _ in self.rows if at - HOUR < t <= at)
-        month = _month(at)
-        return calls, sum(c for t, _, c in self.rows if _month(t) == month)
+        calls = sum(n for t, n in self.calls if at - HOUR < t <= at)
+        return calls, self.spend.get(_month(at), 0.0)
 
     def reserve(self, at: datetime, check: Callable[[int, float], None]) -> None:
         check(*self.usage(at))
-        self.rows.append((at, 1, 0.0))
+        self.add(at, 1, 0.0)
 
     def add(self, at: datetime, calls: int, cost_usd: float) -> tuple[float, float]:
         """Add a row; (month spend before, after)."""
-        before = self.usage(at)[1]
-        self.rows.append((at, calls, cost_usd))
+        self.calls = [(t, n) for t, n in self.calls if t > at - HOUR] + [(at, calls)]
+        before = self.spend.get(_month(at), 0.0)
+        self.spend[_month(at)] = before + cost_usd
         return before, before + cost_usd
 
 
