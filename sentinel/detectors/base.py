@@ -75,7 +75,7 @@ def as_arrays(
     ns = to_ns(timestamps)
     if x.shape[1] != len(ns):
         raise ValueError(f"{x.shape[1]} values per series but {len(ns)} timestamps")
-    if clean and len(ns):
+    if clean and len(ns) and not bool((ns[1:] > ns[:-1]).all()):  # sorted and unique: no copy
         order = np.argsort(ns, kind="stable")
         ns, x = ns[order], x[:, order]
         keep = np.append(ns[1:] != ns[:-1], True)  # last of each run of equal timestamps
