@@ -64,7 +64,7 @@ eval: $(STAMP) ## Score strategies against the labelled incidents (offline; MODE
 .PHONY: bench bench-detectors bench-prometheus bench-loop
 bench: bench-detectors bench-loop bench-prometheus ## Measure speed and memory (all three below, ~10 min)
 
-bench-detectors: $(STAMP) ## Detector throughput and memory: 10,000 series x 1 week at 1 min
+bench-detectors: $(STAMP) ## Detector fit+score at 1 and 4 weeks of history (500 series), scoring 10,000 series
 	$(PY) benchmarks/bench_detectors.py
 
 bench-loop: $(STAMP) ## `sentinel run` loop over 1,000 services on fixtures for 60 s

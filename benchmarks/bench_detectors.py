@@ -165,6 +165,9 @@ def fit_part(args: argparse.Namespace) -> None:
     print(
         "x numpy-ref: (fit+score time) / numpy-ref's in the same round, min/median; others median"
     )
+    if args.json:
+        raw = [{"detector": c, "weeks": w, "runs": rs} for (c, w), rs in runs.items()]
+        Path(args.json).write_text(json.dumps(raw, indent=1))
 
 
 def bench_score(name: str, n_series: int, n_points: int, batch: int) -> dict[str, float]:
@@ -239,6 +242,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--iforest-series", type=int, default=50)
     ap.add_argument("--detectors", default="", help="score part; default: all")
+    ap.add_argument("--json", help="fit part: also write every run's figures to this file")
     ap.add_argument("--child", nargs=3, metavar=("NAME", "WEEKS", "SERIES"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
