@@ -73,6 +73,10 @@ bench-loop: $(STAMP) ## `sentinel run` loop over 1,000 services on fixtures for 
 bench-prometheus: $(STAMP) ## Fetch 35 d x 100 series and one check cycle from a real Prometheus
 	$(PY) benchmarks/bench_prometheus.py
 
+.PHONY: chaos
+chaos: $(STAMP) ## Fault matrix: every fault (sources, series, model, injection, kill -9, Alertmanager, config, load) measured, one table row each (local only, ~15-25 min)
+	nice -n 10 $(PY) -m chaos
+
 .PHONY: lab
 lab: $(STAMP) ## Start JupyterLab on the notebooks with the project's kernel
 	$(BIN)/jupyter lab --notebook-dir=. notebooks/
