@@ -57,9 +57,35 @@ format: $(STAMP) ## Apply ruff fixes and formatting, strip notebook outputs
 	$(BIN)/ruff format .
 	$(BIN)/nbstripout notebooks/*.ipynb
 
-.PHONY: eval
-eval: $(STAMP) ## Score strategies against the labelled incidents (offline; MODELS=haiku,sonnet for live)
-	$(BIN)/sentinel eval run $(if $(MODELS),--models $(MODELS)) --repeats $(REPEATS)
+# Eval suites: real data first (imported from ../shared/datasets on first use, into the
+# gitignored data/imported/), the synthetic sanity suite last. The real suites are subsets by
+# default, sized for a few minutes of CPU (docs/evals.md "Suites" has the cost per check):
+# incident cases only (ids ending in a date-time; no background stretches), of a fixed set of
+# services. `make eval-full` replays everything (hours of CPU on 2 cores; it prints its time).
+SUITES ?= smd nezha synthetic
+DATASETS ?= ../shared/datasets
+INCIDENT_CASES := *-[0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9]
+SMD_SUBSET ?= --services machine-3-4,machine-2-2 --cases '$(INCIDENT_CASES)'
+NEZHA_SUBSET ?= --services frontend,checkoutservice,cartservice --cases '$(INCIDENT_CASES)'
+EVAL_ARGS ?=
+
+define run_suites
+	@for s in $(SUITES); do \
+	  case $$s in smd|nezha) test -f data/imported/$$s/services.yaml || \
+	    $(BIN)/sentinel fixtures import $$s $(DATASETS)/$$s --no-progress || exit 1;; esac; \
+	  subset=""; [ "$(1)" = subset ] && case $$s in smd) subset="$(SMD_SUBSET)";; \
+	    nezha) subset="$(NEZHA_SUBSET)";; esac; \
+	  eval "$(BIN)/sentinel eval run --suite $$s $$subset $(EVAL_ARGS) \
+	    $(if $(MODELS),--models $(MODELS)) --repeats $(REPEATS)" || exit 1; \
+	done
+endef
+
+.PHONY: eval eval-full
+eval: $(STAMP) ## Score every detector per suite: SMD, Nezha (real; fixed subsets) and synthetic
+	$(call run_suites,subset)
+
+eval-full: $(STAMP) ## The same on every service and case of each suite (hours of CPU on 2 cores)
+	$(call run_suites,full)
 
 .PHONY: bench bench-detectors bench-prometheus bench-loop
 bench: bench-detectors bench-loop bench-prometheus ## Measure speed and memory (all three below, ~10 min)

@@ -26,8 +26,27 @@ def _split(text: str | None) -> list[str]:
 @eval_app.command("run")
 def run(
     suite: Annotated[
-        Path | None,
-        typer.Option(help="folder of case YAMLs [default: evals/cases]", show_default=False),
+        str,
+        typer.Option(
+            help="synthetic (bundled, evals/cases), smd or nezha (real, once imported), a folder "
+            "`sentinel fixtures import` wrote, or a folder of case YAMLs"
+        ),
+    ] = "synthetic",
+    services: Annotated[
+        str | None,
+        typer.Option(
+            help="comma-separated subset of the suite's services, e.g. machine-1-6,machine-2-1 "
+            "[default: all]",
+            show_default=False,
+        ),
+    ] = None,
+    cases: Annotated[
+        str | None,
+        typer.Option(
+            help="only cases whose id matches this pattern, e.g. '*-smd-anomaly-*' (the incident "
+            "cases, without the background stretches) [default: all]",
+            show_default=False,
+        ),
     ] = None,
     strategies: Annotated[
         str | None,
@@ -48,11 +67,13 @@ def run(
         ),
     ] = 1,
     cadence: Annotated[
-        str,
+        str | None,
         typer.Option(
-            help="check every this long in the replayed periods (live: each service's interval)"
+            help="check every this long in the replayed periods [default: the suite's: "
+            "synthetic 5m, smd 15m, nezha 5m]",
+            show_default=False,
         ),
-    ] = "5m",
+    ] = None,
     grace: Annotated[
         str, typer.Option(help="alerts this long after an incident are not false")
     ] = "30m",
@@ -96,12 +117,12 @@ def run(
         ),
     ] = None,
     config: Annotated[
-        Path | None, typer.Option(help="services file [default: config/services.yaml]")
+        Path | None,
+        typer.Option(help="services file [default: the suite's, e.g. config/services.yaml]"),
     ] = None,
     fixtures_dir: Annotated[
-        Path,
-        typer.Option(help="where the fixtures live [default: data/fixtures]", show_default=False),
-    ] = FIXTURES_DIR,
+        Path | None, typer.Option(help="where the fixtures live [default: the suite's]")
+    ] = None,
     replay_dir: Annotated[
         Path | None, typer.Option(help="recorded model calls [default: evals/replays]")
     ] = None,
@@ -110,19 +131,24 @@ def run(
     and cost. Offline by default: detectors run, model strategies replay recordings or are
     listed as 'not run' with a projected cost. Writes reports/eval/<run-id>/report.md,
     results.json and PNG plots."""
-    from sentinel.evaluation.cases import DEFAULT_SUITE
     from sentinel.evaluation.headline import headline_text, read_results
     from sentinel.evaluation.report import write_report
     from sentinel.evaluation.runner import DEFAULT_REPLAYS, RunOptions, run_eval
+    from sentinel.evaluation.suite_table import suite_table
+    from sentinel.evaluation.suites import resolve_suite
 
     if mode not in ("auto", "live", "record", "replay"):
         raise typer.BadParameter("use auto, live, record or replay", param_hint="--mode")
+    spec = resolve_suite(suite)
     opts = RunOptions(
-        suite=str(suite or DEFAULT_SUITE),
+        suite=str(spec.cases),
+        suite_name=spec.name,
+        services=[s.strip() for s in (services or "").split(",") if s.strip()],
+        cases=cases or "",
         strategies=_split(strategies),
         models=[m.strip() for m in models.split(",") if m.strip()],
         repeats=repeats,
-        cadence=cadence,
+        cadence=cadence or spec.cadence,
         grace=grace,
         mode=mode,
         batch=batch,
@@ -130,9 +156,13 @@ def run(
         batch_timeout=batch_timeout,
         n_boot=bootstrap,
         seed=seed,
-        config=str(config) if config else None,
-        fixtures_dir=str(fixtures_dir),
+        config=str(config or spec.config) if (config or spec.config) else None,
+        fixtures_dir=str(fixtures_dir or spec.fixtures_dir),
         replay_dir=str(replay_dir or DEFAULT_REPLAYS),
+    )
+    typer.echo(
+        f"suite {spec.name} ({'REAL data' if spec.real else 'SYNTHETIC fixtures'}): cases "
+        f"{spec.cases}, cadence {opts.cadence}"
     )
     if resume:
         typer.echo(f"resuming {resume} with its saved options (other options ignored)")
@@ -140,6 +170,7 @@ def run(
     report = write_report(result)
     typer.echo("")
     typer.echo(headline_text(read_results(report.parent)))
+    typer.echo(suite_table(result))
     typer.echo(f"report: {report}")
 
 

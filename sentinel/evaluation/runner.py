@@ -7,6 +7,7 @@ saved options and skips check times already streamed; a new run id never mixes r
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from concurrent.futures import ALL_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
@@ -58,6 +59,9 @@ class RunOptions:
     """Everything that determines a run's results (saved in run.json)."""
 
     suite: str = str(DEFAULT_SUITE)
+    suite_name: str = "synthetic"
+    services: list[str] = field(default_factory=list)  # a subset of the suite's; empty = all
+    cases: str = ""  # fnmatch pattern on case ids (e.g. '*-smd-anomaly-*'); empty = all
     strategies: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=lambda: list(DEFAULT_MODELS))
     repeats: int = 1
@@ -140,6 +144,31 @@ def resolve_strategies(opts: RunOptions) -> list[StrategySpec]:
     return default_strategies(tuple(opts.models))
 
 
+def load_selected(opts: RunOptions, config: SentinelConfig) -> Suite:
+    """The suite's cases, only those of `opts.services` and matching `opts.cases` when given
+    (a CI-sized or CPU-sized subset; the report says which)."""
+    suite = load_suite(Path(opts.suite), config, Path(opts.fixtures_dir))
+    if not opts.services and not opts.cases:
+        return suite
+    unknown = sorted(set(opts.services) - set(suite.services))
+    if unknown:
+        raise ConfigError(
+            f"--services {','.join(unknown)}: not in suite {opts.suite_name} "
+            f"(known: {', '.join(suite.services)})"
+        )
+    cases = [
+        c
+        for c in suite.cases
+        if (not opts.services or c.service in opts.services)
+        and (not opts.cases or fnmatch.fnmatchcase(c.id, opts.cases))
+    ]
+    if not cases:
+        raise ConfigError(f"--cases {opts.cases!r} matches no case of suite {opts.suite_name}")
+    used = {c.manifest.fixture for c in cases}
+    fixtures = {k: v for k, v in suite.fixtures.items() if k in used}
+    return Suite(cases=cases, fixtures=fixtures, directory=suite.directory)
+
+
 def service_configs(config: SentinelConfig, suite: Suite) -> dict[str, ServiceConfig]:
     """Each suite service's config, pointed at the fixture its cases name."""
     out: dict[str, ServiceConfig] = {}
@@ -169,7 +198,7 @@ def run_eval(
     run_id, directory, opts = prepare_run_dir(Path(out), run_id, resume, opts)
     settings = settings or Settings()
     config = load_config(opts.config)
-    suite = load_suite(Path(opts.suite), config, Path(opts.fixtures_dir))
+    suite = load_selected(opts, config)
     grace = timedelta(seconds=parse_duration_seconds(opts.grace))
     if opts.batch:
         try:
@@ -241,7 +270,7 @@ def _job(args: JobArgs, progress: bool = False) -> str | None:
     opts, replay_dir, spec, mode, stream, settings = args
     try:
         config = load_config(opts.config)
-        suite = load_suite(Path(opts.suite), config, Path(opts.fixtures_dir))
+        suite = load_selected(opts, config)
         schedule = plan(suite, timedelta(seconds=parse_duration_seconds(opts.cadence)))
         services = service_configs(config, suite)
         source = FixtureSource(Path(opts.fixtures_dir))

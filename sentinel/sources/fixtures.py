@@ -73,7 +73,9 @@ class FixtureSource:
             )
         first = pd.Timestamp(start).ceil("s")
         offset = (first - pd.Timestamp(m.start)).total_seconds()
-        if offset >= 0 and offset % step_seconds == 0 and end <= m.end:
+        # On the fixture's grid (a history reaching back before the fixture is too: the points
+        # before its start are NaN and dropped either way), answer with a slice of the cache.
+        if offset % step_seconds == 0 and end <= m.end:
             full = self._evaluated_on_fixture_grid(fixture, metric, step_seconds)
             lo = full.index.searchsorted(first, side="left")
             hi = full.index.searchsorted(pd.Timestamp(end), side="right")
