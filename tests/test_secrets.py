@@ -105,11 +105,34 @@ def config_file(tmp: Path) -> Path:
     """The bundled services file with the model's ledger and replays kept in `tmp`."""
     data = yaml.safe_load(DEFAULT_CONFIG.read_text())
     data.setdefault("llm", {}).update(
-        budget_state=str(tmp / "budget.json"), replay_dir=str(tmp / "replay"), max_retries=0
+        budget_state=str(tmp / "budget.db"), replay_dir=str(tmp / "replay"), max_retries=0
     )
     path = tmp / "services.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
+
+
+def eval_with_model(tmp: Path, env: dict[str, str]) -> None:
+    """`sentinel eval`'s runner recording model answers (replay files are shipped in git)."""
+    from sentinel.config import Settings
+    from sentinel.evaluation.report import write_report
+    from sentinel.evaluation.runner import RunOptions, run_eval
+    from tests.evalkit import make_suite
+
+    fixtures, config, suite = make_suite(tmp)
+    opts = RunOptions(suite=str(suite), strategies=["llm:haiku"], cadence="15m", n_boot=20,
+                      config=str(config), fixtures_dir=str(fixtures), mode="record",
+                      replay_dir=str(tmp / "replays"))  # fmt: skip
+    saved = dict(os.environ)
+    os.environ.update(env)  # the runner's process has the deployment's variables, as the CLI's
+    try:
+        settings = Settings(_env_file=None)
+        run = run_eval(opts, out=tmp / "out", run_id="r", settings=settings)
+        write_report(run)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert list((tmp / "replays").rglob("*.json")), "the eval recorded nothing"
 
 
 def drive_every_path(tmp: Path) -> None:
@@ -158,6 +181,8 @@ def drive_every_path(tmp: Path) -> None:
                  "llm:haiku", "--fixture-start", CHECK_AT, "--db", str(tmp / "sentinel.db"),
                  "--grace", "3")  # fmt: skip
         assert len(llm.requests) >= 2, "the model was not called on every path"
+        llm.push(*[answer] * 400)
+        eval_with_model(tmp / "eval", llm_env)
 
     # Loki and Tempo: refused, echoing 5xx, and a log line carrying a credential
     from sentinel.config import Settings
@@ -204,7 +229,13 @@ def test_no_configured_secret_reaches_any_output_file_log_or_the_database(output
     files = [p for p in outputs.rglob("*") if p.is_file() and p.name != "services.yaml"]
     names = {p.name for p in files}
     # every path really wrote what it writes
-    assert {"verdicts.json", "check.ipynb", "sentinel.db", "loki-tempo.txt"} <= names
+    assert {
+        "verdicts.json",
+        "check.ipynb",
+        "sentinel.db",
+        "loki-tempo.txt",
+        "results.json",
+    } <= names
     leaks = [
         f"{p.relative_to(outputs)}: {form}"
         for p in files

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from sentinel.errors import SentinelError
 from sentinel.llm.backends import Backend, ModelReply, ModelRequest, is_local_endpoint
 from sentinel.models import ResponseSource, Usage
+from sentinel.redact import redact
 
 ReplayMode = Literal["replay", "record"]
 FORMAT_VERSION = 2  # 2: keys include model id, effort, thinking, max_tokens, prompt version
@@ -92,7 +93,8 @@ def save_reply(path: Path, request: ModelRequest, reply: ModelReply, endpoint: s
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+    # recordings are shipped in git: no endpoint userinfo, echoed key or token may stay in them
+    tmp.write_text(redact(json.dumps(record, indent=1, ensure_ascii=False)) + "\n")
     tmp.replace(path)
 
 
