@@ -23,6 +23,10 @@
 # Defaults run offline on the bundled **synthetic** fixtures. Baselines are fitted on the
 # history before the window shown (no look-ahead); the live check refits hourly, the eval
 # (`03-eval-report`) measures the real pipeline.
+#
+# **Real data:** import a data set first (`sentinel fixtures import smd ../shared/datasets/smd`),
+# then set `suite_dir = "data/imported/smd"`, `service_name = "machine-1-6"`, `metric_name = "m00"`
+# (Nezha: `data/imported/nezha`, `frontend`, `cpu_usage_rate_pct`). Any imported folder works.
 
 # %% tags=["parameters"]
 config_path = "config/services.yaml"
@@ -31,6 +35,7 @@ window_days = 7  # the last days of the fixture to look at; everything before is
 metric_name = "latency_p99"  # the metric for the detector comparison and threshold demo
 threshold = 0.7  # score at which the threshold demo alarms (0.5 watch, 0.7 warning, 0.9 critical)
 save_dir = ""  # if set, figures are also saved there as PNG
+suite_dir = ""  # an imported folder (services.yaml + fixtures/); empty: the bundled fixtures
 
 # %%
 from datetime import timedelta
@@ -38,14 +43,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from sentinel.config import load_config
+from sentinel.config import load_config, resolve_path
 from sentinel.lab import explore, plots
 from sentinel.sources.fixtures import FixtureSource
 
-config = load_config(config_path)
+if suite_dir:
+    suite = resolve_path(Path(suite_dir))
+    config, source = load_config(suite / "services.yaml"), FixtureSource(suite / "fixtures")
+else:
+    config, source = load_config(config_path), FixtureSource()
 service = config.service(service_name)
 metric = service.metric(metric_name)
-source = FixtureSource()
 manifest = source.fixture_for(service).manifest
 window_start = manifest.end - timedelta(days=window_days)
 series = explore.metric_series(source, service, manifest.start, manifest.end)
