@@ -65,8 +65,8 @@ format: $(STAMP) ## Apply ruff fixes and formatting, strip notebook outputs
 SUITES ?= smd nezha synthetic
 DATASETS ?= ../shared/datasets
 INCIDENT_CASES := *-[0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9]
-SMD_SUBSET ?= --services machine-3-4,machine-2-2 --cases '$(INCIDENT_CASES)'
-NEZHA_SUBSET ?= --services frontend,checkoutservice,cartservice --cases '$(INCIDENT_CASES)'
+SMD_SUBSET ?= --services machine-3-4 --cases '$(INCIDENT_CASES)'
+NEZHA_SUBSET ?= --services frontend,cartservice --cases '$(INCIDENT_CASES)'
 EVAL_ARGS ?=
 
 define run_suites
