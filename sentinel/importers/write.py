@@ -82,7 +82,7 @@ def _cases(svc: ImportedService, manifest: FixtureManifest, data: Imported) -> l
     cases = cases_from_fixture(manifest, svc.name, last_days, data.case_pad)[:-1]
     index = svc.frame.index
     step = pd.Timedelta(seconds=data.step_seconds)
-    breaks = np.flatnonzero(np.diff(index.asi8) > pd.Timedelta(hours=1).value)
+    breaks = np.flatnonzero(np.diff(index.as_unit("ns").asi8) > pd.Timedelta(hours=1).value)
     firsts = [0, *(breaks + 1)]
     lasts = [*breaks, len(index) - 1]
     for i, (a, b) in enumerate(zip(firsts, lasts, strict=True)):
