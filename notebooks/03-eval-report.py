@@ -22,10 +22,15 @@
 #
 # The "numbers from" column says where each strategy's figures came from: `statistical`
 # (a detector alone), `live model`, `replay` (recorded responses) or `not run`.
+#
+# **Real data first:** `make eval` runs the real suites (`smd`, `nezha`) before the synthetic one;
+# set `suite = "smd"` (or `"nezha"`) to open the newest run of that suite. Runs on the bundled
+# fixtures are SYNTHETIC: a sanity check, not evidence (docs/evals.md, "Suites").
 
 # %% tags=["parameters"]
 run_dir = ""  # a reports/eval/<run-id> folder; empty: the newest one, or a small offline run
 case_id = ""  # the case to drill into; empty: the first incident some strategy missed
+suite = ""  # smd | nezha | synthetic | an imported folder's name: its newest run; empty: any
 
 # %%
 from pathlib import Path
@@ -35,10 +40,20 @@ from IPython.display import Image, Markdown, display
 from sentinel.lab import eval_view
 
 run = Path(run_dir) if run_dir else eval_view.latest_run()
+if suite and not run_dir:
+    runs = sorted(Path(eval_view.EVAL_DIR).glob("*/results.json"), reverse=True)
+    picked = [
+        r.parent
+        for r in runs
+        if eval_view.load_results(r.parent)["options"].get("suite_name", "synthetic") == suite
+    ]
+    run = picked[0] if picked else None
 if run is None:
     print("no eval run found: running a small offline eval first")
     run = eval_view.run_small_eval()
 results = eval_view.load_results(run)
+suite_name = results["options"].get("suite_name", "synthetic")
+print(f"suite {suite_name}: {'SYNTHETIC fixtures' if suite_name == 'synthetic' else 'REAL data'}")
 print(f"run {results['run_id']} ({run}): {len(results['suite']['cases'])} cases,")
 print(
     f"{results['checks_per_strategy']} checks per strategy, cadence {results['options']['cadence']}"
