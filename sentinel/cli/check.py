@@ -52,7 +52,8 @@ def _strategy(value: str) -> StrategySpec:
     try:
         spec = parse_strategy(value)
         for name in spec.models:
-            load_prices().model(name)
+            if name != "local":  # the self-hosted model (sentinel.llm.local) has no price entry
+                load_prices().model(name)
     except ConfigError as exc:
         raise typer.BadParameter(str(exc)) from None
     return spec
@@ -138,7 +139,7 @@ def check(
         cfg.service(name)  # an unknown name is a ConfigError listing the known ones
     settings = Settings()
     if spec.uses_model:
-        _require_model_access(cfg, settings)
+        _require_model_access(cfg, settings, spec.models)
     if source == "fixtures":
         when = _within_fixtures(cfg, service, when)
     when = when or parse_check_time("now")
@@ -192,10 +193,15 @@ def check(
             raise typer.Exit(1)
 
 
-def _require_model_access(cfg: SentinelConfig, settings: Settings) -> None:
-    """Missing credentials fail here, before pandas, the detectors or the SDK are imported."""
+def _require_model_access(
+    cfg: SentinelConfig, settings: Settings, models: tuple[str, ...] = ()
+) -> None:
+    """Missing credentials fail here, before pandas, the detectors or the SDK are imported.
+    `llm:local` (a self-hosted server, sentinel.llm.local) needs none."""
     from sentinel.llm.credentials import llm_mode, require_credentials
 
+    if models and all(m == "local" for m in models):
+        return
     if llm_mode(settings, cfg.llm) != "replay":
         require_credentials(cfg.llm.backend, settings)
 
