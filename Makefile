@@ -100,7 +100,7 @@ bench-prometheus: $(STAMP) ## Fetch 35 d x 100 series and one check cycle from a
 	$(PY) benchmarks/bench_prometheus.py
 
 .PHONY: chaos
-chaos: $(STAMP) ## Fault matrix: every fault (sources, series, model, injection, kill -9, Alertmanager, config, load) measured, one table row each (local only, ~15-25 min)
+chaos: $(STAMP) ## Fault matrix: every fault (sources, series, model, injection, kill -9, Alertmanager, config, load) measured, one table row each (local only, ~5-7 min on 2 cores)
 	nice -n 10 $(PY) -m chaos
 
 .PHONY: lab

@@ -266,8 +266,7 @@ class Store:
     @classmethod
     def open(cls, db: str | Path | None = None, **kwargs: Any) -> Store:
         url = database_url(db)
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        ensure_sqlite_folder(url)
         return cls(url, **kwargs)
 
     # -- writes --------------------------------------------------------------------------------
@@ -543,6 +542,12 @@ def _safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<database>"
+
+
+def ensure_sqlite_folder(url: str) -> None:
+    """Create the folder of a SQLite file (a fresh clone has no var/); other URLs untouched."""
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _make_engine(url: str, busy_timeout_s: float) -> Engine:

@@ -100,3 +100,13 @@ def test_soft_alert_fires_once_when_spend_crosses_the_fraction():
         guard.admit(AT)
         guard.record(AT, cost)
     assert alerts == [(pytest.approx(8.5), 10.0)]
+
+
+def test_a_ledger_in_a_folder_that_does_not_exist_yet_is_created_on_first_use(tmp_path):
+    # A fresh clone has no var/: the first live check must not die on "unable to open database".
+    db = tmp_path / "var" / "nested" / "sentinel.db"
+    guard = CostGuard(calls_per_hour=2, ledger=db)
+    at = datetime(2026, 11, 2, 12, tzinfo=UTC)
+    guard.admit(at)
+    guard.record(at, 0.01)
+    assert db.is_file() and guard.month_spend(at) == pytest.approx(0.01)

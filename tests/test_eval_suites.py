@@ -130,3 +130,10 @@ def test_attribution_pools_named_metrics_over_alerting_verdicts_inside_the_windo
     assert (a.incidents, a.named, a.hits, a.labelled) == (1, 2, 1, 2)
     assert a.precision == 0.5 and a.recall == 0.5
     assert attribution(records[1:], suite, n_boot=0).incidents == 0
+
+
+def test_a_rejected_subset_leaves_no_run_folder_behind(tmp_path):
+    spec = _imported("nezha", nezha_slice(tmp_path / "src"), tmp_path / "nezha")
+    with pytest.raises(ConfigError, match="not in suite"):
+        _run(spec, tmp_path, services=["nosuch"])
+    assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())

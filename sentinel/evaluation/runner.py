@@ -195,7 +195,8 @@ def run_eval(
 
     The report is written by `report.write_report`.
     """
-    run_id, directory, opts = prepare_run_dir(Path(out), run_id, resume, opts)
+    if resume:
+        run_id, directory, opts = prepare_run_dir(Path(out), run_id, resume, opts)
     settings = settings or Settings()
     config = load_config(opts.config)
     suite = load_selected(opts, config)
@@ -207,6 +208,8 @@ def run_eval(
             raise ConfigError(f"--batch-timeout: {exc}") from exc
     schedule = plan(suite, timedelta(seconds=parse_duration_seconds(opts.cadence)))
     service_configs(config, suite)  # one fixture per service, checked before any replay
+    if not resume:  # bad input is rejected above, before a run folder exists
+        run_id, directory, opts = prepare_run_dir(Path(out), run_id, None, opts)
     replay_dir = Path(opts.replay_dir)
     run = EvalRun(run_id, directory, opts, config, suite, schedule, [], datetime.now(UTC))
     run.source = FixtureSource(Path(opts.fixtures_dir))

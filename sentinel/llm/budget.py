@@ -68,8 +68,9 @@ class SqlLedger:
     """One row per reservation or settled call in the SQL store, safe across processes."""
 
     def __init__(self, url: str) -> None:
-        from sentinel.store import _make_engine
+        from sentinel.store import _make_engine, ensure_sqlite_folder
 
+        ensure_sqlite_folder(url)
         self.engine = _make_engine(url, busy_timeout_s=30.0)
         _META.create_all(self.engine)
 
