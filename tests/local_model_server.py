@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from tests.servers import free_port, servers_required, wait_ready
+from tests.servers import free_port, running_server, servers_required
 
 LLAMA_CPP_PYTHON_VERSION = "0.3.36"  # keep in step with .ci/install-llama-server
 MODEL_NAME = "smollm2-135m-instruct-q4_1"  # the default llm.local.model; names the recordings
@@ -94,28 +94,13 @@ def server_argv(binary: Path, gguf: Path, port: int, threads: int = 2) -> list[s
 def llama_server(binary: Path, gguf: Path, workdir: Path, port: int | None = None) -> Iterator[str]:
     """Start llama-server, wait for /health, yield its OpenAI base URL (…/v1), always stop it."""
     port = port or free_port()
-    log_path = workdir / "llama-server.log"
     # Spin-waiting OpenMP threads starve everything else on a shared 2-core machine.
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            server_argv(binary, gguf, port), stdout=log, stderr=subprocess.STDOUT, env=env
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            try:
-                wait_ready(f"{url}/health", process, timeout_s=120.0)
-            except RuntimeError as exc:
-                tail = log_path.read_text()[-2000:]
-                raise RuntimeError(f"llama-server did not start: {exc}\n{tail}") from exc
-            yield f"{url}/v1"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    argv = server_argv(binary, gguf, port)
+    with running_server(
+        "llama-server", argv, workdir, port, "/health", ready_timeout_s=120.0, env=env
+    ) as url:
+        yield f"{url}/v1"
 
 
 def main() -> None:

@@ -98,18 +98,26 @@ def backfill_openmetrics(openmetrics_file: Path, tsdb_dir: Path) -> None:
 
 
 @contextmanager
-def running_server(name: str, argv: list[str], workdir: Path, port: int) -> Iterator[str]:
-    """Start `argv`, wait for `/-/ready` on `port`, yield its URL, always stop it on exit.
+def running_server(
+    name: str,
+    argv: list[str],
+    workdir: Path,
+    port: int,
+    ready_path: str = "/-/ready",
+    ready_timeout_s: float = 30.0,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """Start `argv`, wait for `ready_path` on `port`, yield its URL, always stop it on exit.
 
     Output goes to `workdir/<name>.log`, whose tail is shown if the server never gets ready.
     """
     log_path = workdir / f"{name}.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env)
         url = f"http://127.0.0.1:{port}"
         try:
             try:
-                wait_ready(f"{url}/-/ready", process)
+                wait_ready(f"{url}{ready_path}", process, timeout_s=ready_timeout_s)
             except RuntimeError as exc:
                 tail = log_path.read_text()[-2000:]
                 raise RuntimeError(f"{name} did not start: {exc}\n{tail}") from exc
