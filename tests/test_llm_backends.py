@@ -13,22 +13,14 @@ from sentinel.llm import build_judge
 from sentinel.llm.prices import load_prices
 from sentinel.models import Status
 from tests import llm_cases as c
-from tests.llm_server import Scripted, ScriptedServer, error_body, message_body
+from tests.llm_server import Scripted, error_body, message_body
+
+pytestmark = pytest.mark.usefixtures("offline_env")
 
 
 @pytest.fixture
-def server():
-    with ScriptedServer() as s:
-        yield s
-
-
-@pytest.fixture(autouse=True)
-def _offline_env(monkeypatch, tmp_path):
-    # Nothing may reach a real endpoint: dummy credentials, no metadata service, no .env.
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-dummy-key")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.delenv("SENTINEL_LLM_MODE", raising=False)
+def server(scripted_server):
+    return scripted_server
 
 
 def judge_for(server, strategy="llm:claude-haiku-5-5", **llm):

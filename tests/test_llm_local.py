@@ -19,19 +19,17 @@ from sentinel.llm.local import local_alias, resolve_model
 from sentinel.llm.replay import load_reply
 from sentinel.models import Status
 from tests import llm_cases as c
-from tests.llm_server import Scripted, ScriptedServer, chat_body, error_body, message_body
+from tests.llm_server import Scripted, chat_body, error_body, message_body
 
 
 @pytest.fixture
-def server():
-    with ScriptedServer() as s:
-        yield s
+def server(scripted_server):
+    return scripted_server
 
 
 @pytest.fixture(autouse=True)
-def _offline_env(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-    for var in ("SENTINEL_LLM_MODE", "SENTINEL_LLM_BASE_URL", "SENTINEL_LLM_MODEL"):
+def _no_local_endpoint_from_the_env(offline_env, monkeypatch):
+    for var in ("SENTINEL_LLM_BASE_URL", "SENTINEL_LLM_MODEL"):
         monkeypatch.delenv(var, raising=False)
 
 
