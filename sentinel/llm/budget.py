@@ -68,10 +68,10 @@ class SqlLedger:
     """One row per reservation or settled call in the SQL store, safe across processes."""
 
     def __init__(self, url: str) -> None:
-        from sentinel.store import _make_engine, ensure_sqlite_folder
+        from sentinel.store.engine import ensure_sqlite_folder, make_engine
 
         ensure_sqlite_folder(url)
-        self.engine = _make_engine(url, busy_timeout_s=30.0)
+        self.engine = make_engine(url, busy_timeout_s=30.0)
         _META.create_all(self.engine)
 
     def _usage(self, conn: Connection, at: datetime) -> tuple[int, float]:

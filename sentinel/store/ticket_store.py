@@ -9,235 +9,44 @@ nothing, so a crashed and restarted loop can re-run checks without duplicating a
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import structlog
-from sqlalchemy import (
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    func,
-    select,
-    text,
-)
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Session
 from tenacity import RetryCallState, retry, retry_if_exception, stop_after_attempt, wait_exponential
 
-from sentinel.config import PROJECT_ROOT, Settings
-from sentinel.errors import SentinelError
 from sentinel.models import Status, Verdict
 from sentinel.redact import redact, redact_model
+from sentinel.store.engine import (
+    StoreError,
+    database_url,
+    ensure_sqlite_folder,
+    is_locked,
+    is_transient,
+    make_engine,
+    safe_url,
+)
+from sentinel.store.schema import Base, OutboxRow, TicketRow, VerdictRow
+from sentinel.store.tickets import (
+    AlertBuilder,
+    OutboxItem,
+    RecordResult,
+    Ticket,
+    due_in_ticket_order,
+    holds_open,
+    outbox_item,
+    ticket_move,
+)
 
-DEFAULT_DB = PROJECT_ROOT / "var" / "sentinel.db"
 log = structlog.get_logger("sentinel.store")
-
-
-class StoreError(SentinelError):
-    """The database is locked, down or rejected a write, even after retries."""
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC in and out on every backend (SQLite stores naive text)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the store; use UTC-aware datetimes")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class VerdictRow(Base):
-    __tablename__ = "verdicts"
-    __table_args__ = (UniqueConstraint("service", "checked_at", name="uq_verdict_service_time"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    service: Mapped[str] = mapped_column(String(200), index=True)
-    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16))
-    json: Mapped[str] = mapped_column(Text)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class TicketRow(Base):
-    __tablename__ = "tickets"
-    __table_args__ = (
-        UniqueConstraint("service", "opened_at", name="uq_ticket_service_opened"),
-        # At most one open ticket per service, enforced by the database itself.
-        Index(
-            "uq_ticket_one_open",
-            "service",
-            unique=True,
-            sqlite_where=text("state = 'open'"),
-            postgresql_where=text("state = 'open'"),
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    service: Mapped[str] = mapped_column(String(200), index=True)
-    state: Mapped[str] = mapped_column(String(16))  # open | resolved
-    severity: Mapped[str] = mapped_column(String(16))  # worst status seen while open
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    last_status: Mapped[str] = mapped_column(String(16))
-    last_checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    summary: Mapped[str] = mapped_column(Text)
-    reasoning: Mapped[str] = mapped_column(Text)
-    anomalies_json: Mapped[str] = mapped_column(Text)
-    opened_verdict_id: Mapped[int] = mapped_column(ForeignKey("verdicts.id"))
-
-
-class OutboxRow(Base):
-    __tablename__ = "outbox"
-    __table_args__ = (UniqueConstraint("ticket_id", "event", name="uq_outbox_ticket_event"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    event: Mapped[str] = mapped_column(String(40))  # firing | escalate:<STATUS> | resolved
-    payload: Mapped[str] = mapped_column(Text)  # the JSON list POSTed to /api/v2/alerts
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    last_error: Mapped[str] = mapped_column(Text, default="")
-
-
-# ---------------------------------------------------------------------------------------------
-# Pure ticket logic: what a new verdict does to the service's open ticket.
-# ---------------------------------------------------------------------------------------------
-
-TicketMove = Literal["open", "escalate", "resolve", "update", "none"]
-
-
-def ticket_move(
-    open_severity: Status | None, status: Status, unjudged_ticket_metric: bool = False
-) -> TicketMove:
-    """Open on WARNING/CRITICAL, escalate to a worse alerting status, resolve on NORMAL.
-
-    WATCH and UNKNOWN leave an open ticket open (no data is not recovery), and so does a
-    NORMAL that could not judge a metric the ticket was raised on.
-    """
-    if open_severity is None:
-        return "open" if status.alerts else "none"
-    if status == Status.NORMAL:
-        return "update" if unjudged_ticket_metric else "resolve"
-    if status.alerts and status > open_severity:
-        return "escalate"
-    return "update"
-
-
-@dataclass(frozen=True)
-class RecordResult:
-    """What recording one verdict did."""
-
-    duplicate: bool
-    move: TicketMove = "none"
-    ticket_id: int | None = None
-    stale: bool = False
-
-    @property
-    def queued_alert(self) -> bool:
-        return self.move in {"open", "escalate", "resolve"}
-
-
-@dataclass(frozen=True)
-class Ticket:
-    id: int
-    service: str
-    state: str
-    severity: Status
-    opened_at: datetime
-    last_status: Status
-    last_checked_at: datetime
-    resolved_at: datetime | None
-    summary: str
-    reasoning: str
-    anomalies: list[dict[str, Any]]
-
-    @classmethod
-    def from_row(cls, row: TicketRow) -> Ticket:
-        return cls(
-            id=row.id,
-            service=row.service,
-            state=row.state,
-            severity=Status(row.severity),
-            opened_at=row.opened_at,
-            last_status=Status(row.last_status),
-            last_checked_at=row.last_checked_at,
-            resolved_at=row.resolved_at,
-            summary=row.summary,
-            reasoning=row.reasoning,
-            anomalies=json.loads(row.anomalies_json),
-        )
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    id: int
-    ticket_id: int
-    event: str
-    payload: list[dict[str, Any]]
-    attempts: int
-    next_attempt_at: datetime
-    delivered_at: datetime | None
-    last_error: str
-
-
-# The alert payload is built by notify.py; the store only needs a function to call.
-AlertBuilder = Callable[[Ticket, str, datetime], list[dict[str, Any]]]
-
-
-def _is_locked(exc: BaseException) -> bool:
-    if not isinstance(exc, OperationalError):
-        return False
-    msg = str(exc.orig if exc.orig is not None else exc).lower()
-    return "locked" in msg or "busy" in msg
-
-
-def _is_transient(exc: BaseException) -> bool:
-    """Locked, busy, connection refused or dropped: the DBAPI's OperationalError family."""
-    return isinstance(exc, OperationalError)
-
-
-def database_url(db: str | Path | None = None, settings: Settings | None = None) -> str:
-    """`--db` (a path or URL) wins, then DATABASE_URL, then var/sentinel.db."""
-    if db is not None:
-        s = str(db)
-        return s if "://" in s else f"sqlite:///{Path(s).expanduser().resolve()}"
-    settings = settings or Settings()
-    if settings.database_url is not None:
-        return settings.database_url.get_secret_value()
-    return f"sqlite:///{DEFAULT_DB}"
 
 
 class Store:
@@ -256,12 +65,12 @@ class Store:
         self.lock_retries = lock_retries
         self.on_retry = on_retry
         self.busy_timeout_s = busy_timeout_s
-        self.engine = _make_engine(url, busy_timeout_s)
+        self.engine = make_engine(url, busy_timeout_s)
         self._write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" else None
         try:
             Base.metadata.create_all(self.engine)
         except OperationalError as exc:
-            raise StoreError(f"cannot open ticket store {_safe_url(url)}: {exc.orig}") from exc
+            raise StoreError(f"cannot open ticket store {safe_url(url)}: {exc.orig}") from exc
 
     @classmethod
     def open(cls, db: str | Path | None = None, **kwargs: Any) -> Store:
@@ -310,7 +119,7 @@ class Store:
         move = ticket_move(
             Status(ticket.severity) if ticket else None,
             verdict.status,
-            ticket is not None and _holds_open(ticket, verdict),
+            ticket is not None and holds_open(ticket, verdict),
         )
         if move == "none":
             return RecordResult(duplicate=False)
@@ -405,7 +214,7 @@ class Store:
         firing)."""
         q = select(OutboxRow).where(OutboxRow.delivered_at.is_(None)).order_by(OutboxRow.id)
         with Session(self.engine) as s:
-            items = [_outbox_item(r) for r in s.scalars(q).all()]
+            items = [outbox_item(r) for r in s.scalars(q).all()]
         if now is None:
             return items[:limit]
         return due_in_ticket_order(items, now)[:limit]
@@ -415,7 +224,7 @@ class Store:
         if ticket_id is not None:
             q = q.where(OutboxRow.ticket_id == ticket_id)
         with Session(self.engine) as s:
-            return [_outbox_item(r) for r in s.scalars(q).all()]
+            return [outbox_item(r) for r in s.scalars(q).all()]
 
     def outbox_depth(self) -> int:
         with Session(self.engine) as s:
@@ -469,13 +278,13 @@ class Store:
 
         def before_sleep(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
-            kind = "db_locked" if exc is not None and _is_locked(exc) else "db_unavailable"
+            kind = "db_locked" if exc is not None and is_locked(exc) else "db_unavailable"
             log.warning("store_retry", kind=kind, attempt=state.attempt_number, error=str(exc))
             if self.on_retry:
                 self.on_retry(kind)
 
         @retry(
-            retry=retry_if_exception(_is_transient),
+            retry=retry_if_exception(is_transient),
             stop=stop_after_attempt(self.lock_retries),
             wait=wait_exponential(multiplier=0.05, max=2.0),
             before_sleep=before_sleep,
@@ -491,86 +300,8 @@ class Store:
         try:
             return attempt()
         except OperationalError as exc:
-            what = "locked" if _is_locked(exc) else "unavailable"
+            what = "locked" if is_locked(exc) else "unavailable"
             raise StoreError(
-                f"ticket store {_safe_url(self.url)} {what} after {self.lock_retries} attempts: "
+                f"ticket store {safe_url(self.url)} {what} after {self.lock_retries} attempts: "
                 f"{exc.orig}"
             ) from exc
-
-
-def due_in_ticket_order(pending: list[OutboxItem], now: datetime) -> list[OutboxItem]:
-    """The due events of `pending` (creation order), skipping every event queued behind an
-    earlier one of the same ticket that is not due yet."""
-    blocked: set[int] = set()
-    due = []
-    for item in pending:
-        if item.ticket_id in blocked:
-            continue
-        if item.next_attempt_at > now:
-            blocked.add(item.ticket_id)
-            continue
-        due.append(item)
-    return due
-
-
-def _holds_open(ticket: TicketRow, verdict: Verdict) -> bool:
-    """Whether the verdict left unjudged a metric the ticket was raised on (any, if it names none)."""
-    if not verdict.unjudged:
-        return False
-    raised_on = {a.get("metric") for a in json.loads(ticket.anomalies_json)}
-    return not raised_on or bool(raised_on & set(verdict.unjudged))
-
-
-def _outbox_item(r: OutboxRow) -> OutboxItem:
-    return OutboxItem(
-        id=r.id,
-        ticket_id=r.ticket_id,
-        event=r.event,
-        payload=json.loads(r.payload),
-        attempts=r.attempts,
-        next_attempt_at=r.next_attempt_at,
-        delivered_at=r.delivered_at,
-        last_error=r.last_error,
-    )
-
-
-def _safe_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<database>"
-
-
-def ensure_sqlite_folder(url: str) -> None:
-    """Create the folder of a SQLite file (a fresh clone has no var/); other URLs untouched."""
-    if url.startswith("sqlite:///") and ":memory:" not in url:
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-
-
-def _make_engine(url: str, busy_timeout_s: float) -> Engine:
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(
-        url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False}
-    )
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below be the only one
-        cur = dbapi_conn.cursor()
-        if ":memory:" not in url:
-            cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # Take the write lock up front so two writers never deadlock upgrading a read lock.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
