@@ -7,6 +7,7 @@ import pytest
 from sentinel.evaluation.scoring import (
     STANDARD,
     days_covered,
+    graded_score,
     merge_alarms,
     nab_counts,
     nab_normalised,
@@ -211,3 +212,43 @@ def test_intervals_are_wilson_poisson_and_a_seeded_bootstrap():
     assert a.ci == b.ci
     lo, hi = a.ci["ttd_median_s"]  # type: ignore[misc]
     assert lo <= a.ttd_median_s <= hi  # type: ignore[operator]
+
+
+def test_vus_pr_ranks_the_graded_checks_and_is_none_without_them():
+    points = timeline(ALERTS)
+    graded = [(t, float(s.rank - N.rank)) for t, s in points]
+    with_scores = score_service(
+        "api", points, WINDOWS, [(DAY, DAY + timedelta(days=1))], graded=graded
+    )
+    assert with_scores.vus_buffer == 6  # 30 min grace at a 5-minute cadence
+    vus = summarize([with_scores], n_boot=0).vus_pr
+    assert vus is not None and 0.0 < vus < 1.0
+    assert summarize([scored()], n_boot=0).vus_pr is None
+
+
+def test_graded_score_orders_by_status_then_confidence():
+    from sentinel.models import Anomaly, Provenance, Verdict
+
+    def verdict(status: Status, conf: float | None) -> Verdict:
+        anomalies = []
+        if conf is not None:
+            anomalies = [
+                Anomaly(
+                    metric="m",
+                    current_value=2.0,
+                    baseline_value=1.0,
+                    deviation_pct=100.0,
+                    direction="up",
+                    confidence=conf,
+                )
+            ]
+        return Verdict(
+            service="api",
+            checked_at=DAY,
+            status=status,
+            anomalies=anomalies,
+            provenance=Provenance(path="statistical"),
+        )
+
+    scores = [graded_score(verdict(*v)) for v in [(N, None), (W, 0.2), (W, 0.9), (C, 0.1)]]
+    assert scores == sorted(scores) and scores[0] == 0.0

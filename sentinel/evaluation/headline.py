@@ -36,6 +36,7 @@ def headline_text(results: list[dict[str, Any]]) -> str:
         "precision",
         "recall",
         "F1 [95% CI]",
+        "VUS-PR",
         "FA/day [95% CI]",
         "hard neg.",
         "NAB",
@@ -47,7 +48,7 @@ def headline_text(results: list[dict[str, Any]]) -> str:
         if "mean" not in r:
             p = r.get("projected_cost") or {}
             cost = f"{_usd(p.get('monthly_usd'))} est." if "monthly_usd" in p else "-"
-            rows.append((r["name"], "-", "-", "-", "-", "-", "-", cost))
+            rows.append((r["name"], "-", "-", "-", "-", "-", "-", "-", cost))
             notes.append(f"{r['name']}: {r.get('note') or 'not run'}")
             continue
         m, c = r["mean"]["metrics"], r["mean"]["cost"]
@@ -57,6 +58,7 @@ def headline_text(results: list[dict[str, Any]]) -> str:
                 _num(m["precision"]),
                 _num(m["recall"]),
                 _with_ci(m, "f1"),
+                _num(m.get("vus_pr")),
                 _with_ci(m, "false_alarms_per_day", 1),
                 f"{m['hard_negative_violations']:.0f}/{m['hard_negatives']:.0f}",
                 _num(m["nab_score"], 1),

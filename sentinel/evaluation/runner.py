@@ -36,7 +36,7 @@ from sentinel.evaluation.replay import (
     read_records,
     replay,
 )
-from sentinel.evaluation.scoring import ServiceOutcome, score_service, summarize
+from sentinel.evaluation.scoring import ServiceOutcome, graded_score, score_service, summarize
 from sentinel.evaluation.strategies import (
     DEFAULT_MODELS,
     SLOW_BY_DEFAULT,
@@ -331,10 +331,14 @@ def score_records(
     outcomes = []
     for service in suite.services:
         cases = suite.for_service(service)
-        timeline = [(r.at, r.verdict.status) for r in records if r.service == service]
+        mine = [r for r in records if r.service == service]
+        timeline = [(r.at, r.verdict.status) for r in mine]
+        graded = [(r.at, graded_score(r.verdict)) for r in mine]
         windows = [(c.id, w) for c in cases for w in c.manifest.windows]
         periods = [(c.manifest.period.start, c.manifest.period.end) for c in cases]
-        outcomes.append(score_service(service, timeline, windows, periods, grace=grace))
+        outcomes.append(
+            score_service(service, timeline, windows, periods, grace=grace, graded=graded)
+        )
     return outcomes
 
 

@@ -18,6 +18,9 @@ Definitions (docs/evals.md has the long form):
 - The NAB score (standard profile) is computed on each alarm's detection times (true alarms) and
   onsets (false alarms); a true alarm only inside the grace period scores neither way. It still
   differs from F1 by design: it rewards early detection and charges 0.11 per false alarm.
+- VUS-PR (`sentinel.evaluation.vus`) ranks every check by its graded score (status, then the
+  top anomaly's confidence) against the incident windows, with label buffers up to the grace
+  period: threshold-free, beside F1's single operating point.
 - 95% intervals: Wilson for proportions, exact Poisson for false alarms per day
   (`sentinel.evaluation.intervals` says why).
 """
@@ -32,11 +35,20 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from sentinel.evaluation import intervals
-from sentinel.models import LabelledWindow, Status
+from sentinel.evaluation.vus import vus_pr
+from sentinel.models import LabelledWindow, Status, Verdict
 
 DEFAULT_GRACE = timedelta(minutes=30)
 
 TimelinePoint = tuple[datetime, Status]
+GradedPoint = tuple[datetime, float]  # a check's graded score, for VUS-PR
+
+
+def graded_score(verdict: Verdict) -> float:
+    """Status rank above NORMAL plus the top anomaly's confidence: orders checks by severity
+    first, then by how strongly the detector scored within that status."""
+    conf = max((a.confidence for a in verdict.anomalies), default=0.0)
+    return max(verdict.status.rank - Status.NORMAL.rank, 0) + conf
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,8 @@ class ServiceOutcome:
     alarms: list[Alarm]
     observed_days: dict[str, float]
     nab: NabCounts
+    graded: tuple[tuple[float, ...], tuple[bool, ...]] = ((), ())  # scores, inside an incident
+    vus_buffer: int = 0  # the grace period in checks: VUS-PR's largest label buffer
 
 
 @dataclass(frozen=True)
@@ -142,6 +156,7 @@ class Metrics:
     hard_negatives: int
     hard_negative_violations: int
     nab_score: float | None
+    vus_pr: float | None = None
     ci: dict[str, tuple[float, float] | None] = field(default_factory=dict)
 
 
@@ -166,9 +181,10 @@ def score_service(
     observed: Sequence[tuple[datetime, datetime]],
     grace: timedelta = DEFAULT_GRACE,
     profile: NabProfile = STANDARD,
+    graded: Sequence[GradedPoint] = (),
 ) -> ServiceOutcome:
     """Score one service. `windows` pairs each labelled window with its case id; `observed` lists
-    the replayed spans (for false alarms per day)."""
+    the replayed spans (for false alarms per day); `graded` the checks' graded scores (VUS-PR)."""
     points = sorted(timeline, key=lambda p: p[0])
     incident_windows = [(cid, w) for cid, w in windows if not w.hard_negative]
     incidents = []
@@ -186,6 +202,10 @@ def score_service(
     alarms = [
         attribute(a, [w for _, w in incident_windows], grace) for a in merge_alarms(service, points)
     ]
+    ranked = sorted(graded, key=lambda p: p[0])
+    labels = tuple(any(w.contains(t) for _, w in incident_windows) for t, _ in ranked)
+    steps = np.diff([t.timestamp() for t, _ in ranked])
+    cadence = float(np.median(steps)) if len(steps) else 0.0
     return ServiceOutcome(
         service=service,
         incidents=incidents,
@@ -193,6 +213,8 @@ def score_service(
         alarms=alarms,
         observed_days=days_covered(observed),
         nab=nab_counts(nab_points(alarms), [w for _, w in incident_windows], profile),
+        graded=(tuple(v for _, v in ranked), labels),
+        vus_buffer=round(grace.total_seconds() / cadence) if cadence > 0 else 0,
     )
 
 
@@ -336,6 +358,10 @@ def summarize(
         hard_negatives=len(negatives),
         hard_negative_violations=sum(n.violated for n in negatives),
         nab_score=nab_normalised(nab, profile),
+        vus_pr=vus_pr(
+            [(np.array(o.graded[0]), np.array(o.graded[1], bool)) for o in outcomes],
+            max((o.vus_buffer for o in outcomes), default=0),
+        ),
     )
     precision_ci = intervals.wilson(true_alarms, len(alarms))
     recall_ci = intervals.wilson(len(detected), len(incidents))

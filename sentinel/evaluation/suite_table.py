@@ -1,5 +1,5 @@
 """The per-suite table `sentinel eval run` prints and `make eval` collects: one row per
-detector with event-level P/R/F1 (95% CIs), false alarms per day, time to detect and, where the
+detector with event-level P/R/F1 (95% CIs), VUS-PR (threshold-free), false alarms per day, time to detect and, where the
 labels name metrics (SMD), attribution precision/recall; plus run time and machine load."""
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def suite_table(run: EvalRun) -> str:
             _ci(m.precision, m.ci.get("precision")),
             _ci(m.recall, m.ci.get("recall")),
             _ci(m.f1, m.ci.get("f1")),
+            _ci(m.vus_pr, None),
             _ci(m.false_alarms_per_day, m.ci.get("false_alarms_per_day"), 1),
             f"{_minutes(m.ttd_median_s)} / {_minutes(m.ttd_p90_s)}",
             f"{m.detected}/{m.incidents}",
@@ -58,6 +59,7 @@ def suite_table(run: EvalRun) -> str:
         "precision [95% CI]",
         "recall [95% CI]",
         "F1 [95% CI]",
+        "VUS-PR",
         "false alarms/day",
         "TTD median / p90",
         "detected",
