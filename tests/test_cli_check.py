@@ -14,12 +14,15 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 import sentinel.cli.check as check_cli
 from sentinel.checks import read_sidecar
 from sentinel.cli import main
 from sentinel.config import PROJECT_ROOT
 from sentinel.models import Status
+from tests import llm_cases
+from tests.llm_server import Scripted, chat_body
 
 MID_INCIDENT = "2026-10-29T14:20:00Z"  # the Makefile's CHECK_AT
 
@@ -121,8 +124,8 @@ def test_missing_credentials_exit_2_before_pandas_the_sdk_or_the_detectors_load(
         "try:\n"
         f"    main(['check', '--strategy', 'llm:haiku', '--out', {str(tmp_path)!r}])\n"
         "except SystemExit as e:\n"
-        "    heavy = [m for m in ('pandas', 'anthropic', 'sentinel.detectors', 'sentinel.agent')\n"
-        "             if m in sys.modules]\n"
+        "    heavy = [m for m in ('pandas', 'anthropic', 'openai', 'sentinel.detectors',\n"
+        "                         'sentinel.agent') if m in sys.modules]\n"
         "    print(json.dumps([e.code, heavy]))\n"
     )
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
@@ -132,6 +135,26 @@ def test_missing_credentials_exit_2_before_pandas_the_sdk_or_the_detectors_load(
     assert json.loads(done.stdout) == [2, []], done.stderr
     assert "ANTHROPIC_API_KEY is not set" in done.stderr
     assert "SENTINEL_LLM_MODE=replay" in done.stderr  # says what works offline
+
+
+def test_any_model_name_of_a_local_backend_checks_without_credentials(
+    tmp_path, capsys, monkeypatch, scripted_server
+):
+    cfg = yaml.safe_load((PROJECT_ROOT / "config" / "services.yaml").read_text())
+    cfg["llm"] = {**cfg["llm"], "backend": "local", "budget_state": None}
+    path = tmp_path / "services.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    monkeypatch.setenv("SENTINEL_LLM_BASE_URL", f"{scripted_server.url}/v1")
+    scripted_server.push(Scripted(body=chat_body(llm_cases.answer("CRITICAL"))))
+    argv = ["check", "--at", MID_INCIDENT, "--config", str(path), "-s", "api-service"]
+    argv += ["--strategy", "llm:mistral-7b-instruct", "--out", str(tmp_path / "out")]
+    code, out, err = sentinel(argv, capsys)
+
+    assert code == 0, err
+    (verdict,) = read_sidecar(tmp_path / "out" / "verdicts.json").verdicts
+    assert verdict.provenance.model == "local-mistral-7b-instruct"
+    assert "[llm:local-mistral-7b-instruct]" in out
+    assert scripted_server.requests[0].body["model"] == "mistral-7b-instruct"
 
 
 def test_a_crash_exits_3_with_its_traceback_not_1(monkeypatch, capsys):

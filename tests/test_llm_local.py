@@ -15,8 +15,8 @@ from sentinel.agent import Agent
 from sentinel.config import Settings
 from sentinel.errors import ConfigError
 from sentinel.llm import build_judge
-from sentinel.llm.local import local_alias, resolve_model
 from sentinel.llm.replay import load_reply
+from sentinel.llm.resolve import local_alias, resolve_model
 from sentinel.models import Status
 from tests import llm_cases as c
 from tests.llm_server import Scripted, chat_body, error_body, message_body
@@ -164,3 +164,48 @@ def test_model_names_resolve_to_local_entries_or_fail_clearly():
     with pytest.raises(ConfigError, match=r"llm\.backend is local"):
         resolve_model("haiku", local_only, Settings())
     assert resolve_model("mistral-7b", local_only, Settings()).alias == "local-mistral-7b"
+
+
+def tiered_local_then_claude(server, strategy="tiered:local,sonnet"):
+    """The local model on /v1/chat/completions, Claude on /v1/messages of the same scripted
+    server (never a real key or endpoint)."""
+    cfg = c.config(local={"model": "tiny-model-1b"})
+    settings = Settings(
+        sentinel_llm_base_url=f"{server.url}/v1",
+        anthropic_api_key="test-dummy-key",
+        anthropic_base_url=server.url,
+    )
+    return build_judge(strategy, settings, cfg, mode="live")
+
+
+def test_tiered_local_first_asks_claude_only_when_the_local_model_disagrees(server):
+    server.push(
+        Scripted(body=chat_body(c.answer("NORMAL"), prompt_tokens=900, completion_tokens=80)),
+        Scripted(body=message_body(c.answer("CRITICAL"), input_tokens=1000, output_tokens=90)),
+    )
+    verdict = tiered_local_then_claude(server).judge(c.data(), c.assessment())
+
+    assert [r.path for r in server.requests] == ["/v1/chat/completions", "/v1/messages"]
+    assert verdict.status is Status.CRITICAL
+    prov = verdict.provenance
+    assert prov.path == "tiered:claude-sonnet-5-5" and prov.model == "claude-sonnet-5-5"
+    assert "local-tiny-model-1b said NORMAL, detectors WARNING" in prov.note
+    assert (verdict.usage.input_tokens, verdict.usage.output_tokens) == (1900, 170)
+    assert verdict.cost_usd > 0  # Claude's tokens are priced; the local model's cost nothing
+
+
+def test_tiered_local_first_stops_at_the_local_model_when_it_agrees(server):
+    server.push(Scripted(body=chat_body(c.answer("WARNING"))))
+    verdict = tiered_local_then_claude(server).judge(c.data(), c.assessment())
+
+    assert [r.path for r in server.requests] == ["/v1/chat/completions"]
+    assert verdict.provenance.path == "tiered:local-tiny-model-1b"
+    assert verdict.cost_usd == 0.0
+
+
+def test_the_configured_local_model_is_named_by_its_own_name_or_alias_on_any_backend():
+    llm = c.config(local={"model": "phi-3-mini"}).llm  # backend: anthropic
+    for name in ("local", "phi-3-mini", "local-phi-3-mini"):
+        assert resolve_model(name, llm, Settings()).alias == "local-phi-3-mini"
+    with pytest.raises(ConfigError, match="not in the price table"):
+        resolve_model("mistral-7b", llm, Settings())  # not local unless llm.backend is local

@@ -46,17 +46,11 @@ def _check_time(value: str | None) -> datetime | None:
 
 
 def _strategy(value: str) -> StrategySpec:
-    """Parse the strategy and look its models up in the price table (no SDK import)."""
-    from sentinel.llm.prices import load_prices
-
+    """Parse the strategy; its model names are resolved once the config is loaded."""
     try:
-        spec = parse_strategy(value)
-        for name in spec.models:
-            if name != "local":  # the self-hosted model (sentinel.llm.local) has no price entry
-                load_prices().model(name)
+        return parse_strategy(value)
     except ConfigError as exc:
         raise typer.BadParameter(str(exc)) from None
-    return spec
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -196,11 +190,17 @@ def check(
 def _require_model_access(
     cfg: SentinelConfig, settings: Settings, models: tuple[str, ...] = ()
 ) -> None:
-    """Missing credentials fail here, before pandas, the detectors or the SDK are imported.
-    `llm:local` (a self-hosted server, sentinel.llm.local) needs none."""
+    """Unknown model names and missing credentials fail here, before pandas, the detectors or
+    the SDK are imported. Self-hosted models (sentinel.llm.resolve: `local`, the configured
+    local model's name, any non-Claude name with llm.backend local) need no credentials."""
     from sentinel.llm.credentials import llm_mode, require_credentials
+    from sentinel.llm.resolve import is_local_model, resolve_model
 
-    if models and all(m == "local" for m in models):
+    try:
+        infos = [resolve_model(m, cfg.llm, settings) for m in models]
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--strategy'") from None
+    if infos and all(is_local_model(i) for i in infos):
         return
     if llm_mode(settings, cfg.llm) != "replay":
         require_credentials(cfg.llm.backend, settings)

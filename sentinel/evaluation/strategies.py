@@ -62,7 +62,7 @@ def credentials_present(settings: Settings) -> bool:
 
 def _model_infos(spec: StrategySpec, settings: Settings, config: SentinelConfig | None) -> list:
     from sentinel.config import LLMConfig
-    from sentinel.llm.local import resolve_model
+    from sentinel.llm.resolve import resolve_model
 
     llm = config.llm if config else LLMConfig()
     return [resolve_model(m, llm, settings) for m in spec.models]
@@ -93,7 +93,7 @@ def decide_mode(
     and `auto` must not turn a missing server into a row of fallback verdicts."""
     if not spec.uses_model:
         return "statistical"
-    from sentinel.llm.local import is_local_model
+    from sentinel.llm.resolve import is_local_model
 
     all_local = all(is_local_model(i) for i in _model_infos(spec, settings, config))
     recorded = replays_exist(spec, replay_dir, settings, config)

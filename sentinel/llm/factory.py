@@ -19,10 +19,11 @@ from sentinel.llm.backends import Backend, SDKBackend
 from sentinel.llm.budget import CostGuard
 from sentinel.llm.credentials import llm_mode, require_credentials
 from sentinel.llm.judge import LLMJudge, TieredJudge
-from sentinel.llm.local import build_local_backend, is_local_model, resolve_model
+from sentinel.llm.local import build_local_backend
 from sentinel.llm.prices import ModelInfo
 from sentinel.llm.prompts import load_prompt
 from sentinel.llm.replay import ReplayBackend
+from sentinel.llm.resolve import is_local_model, resolve_model
 from sentinel.strategy import parse_strategy as parse_strategy_spec
 
 log = structlog.get_logger(__name__)

@@ -24,70 +24,19 @@ import httpx
 import openai
 
 from sentinel.config import LLMConfig, Settings
-from sentinel.errors import ConfigError, LLMError
+from sentinel.errors import LLMError
 from sentinel.llm.backends import Backend, ModelReply, ModelRequest, SDKBackend, _short
 from sentinel.llm.deadline import Deadline, attempt_timeout
-from sentinel.llm.prices import ModelInfo, load_prices
+from sentinel.llm.prices import ModelInfo
+from sentinel.llm.resolve import local_settings
 from sentinel.models import ResponseSource, Usage
 
-LOCAL = "local"
-LOCAL_PREFIX = "local-"
 SCRIPTED_HEADER = "x-sentinel-scripted"  # set by tests/llm_server.py, never by a model server
 NO_KEY = "sentinel-local"  # the SDKs want a key; local servers ignore it unless configured
 # chat-completions finish_reason -> the Messages API stop_reason that check_reply understands
 FINISH_TO_STOP = {"stop": "end_turn", "length": "max_tokens", "content_filter": "refusal"}
 
 _deadline: ContextVar[Deadline | None] = ContextVar("sentinel_local_deadline", default=None)
-
-
-def local_alias(model: str) -> str:
-    """`local-<model>` in file-name-safe form: names the recordings and every report row."""
-    return LOCAL_PREFIX + (re.sub(r"[^a-z0-9._-]+", "-", model.lower()).strip("-") or "model")
-
-
-def local_model_info(model: str, base_url: str) -> ModelInfo:
-    """A price-table entry for a self-hosted model: 0 $ per token, its server's name as id."""
-    info = ModelInfo(
-        api_id=model,
-        names=[LOCAL],
-        input=0,
-        output=0,
-        cache_write_5m=0,
-        cache_write_1h=0,
-        cache_read=0,
-        source=f"self-hosted at {base_url}: no per-token price; tokens and latency counted",
-    )
-    info.alias = local_alias(model)
-    return info
-
-
-def is_local_model(info: ModelInfo) -> bool:
-    return info.alias.startswith(LOCAL_PREFIX)
-
-
-def local_settings(llm: LLMConfig, settings: Settings) -> tuple[str, str]:
-    """(base_url, model name): the environment wins over the config file."""
-    return (
-        settings.sentinel_llm_base_url or llm.local.base_url,
-        settings.sentinel_llm_model or llm.local.model,
-    )
-
-
-def resolve_model(name: str, llm: LLMConfig, settings: Settings) -> ModelInfo:
-    """`local` (or any name when llm.backend is local) is the local model; else prices.yaml."""
-    base_url, model = local_settings(llm, settings)
-    if name == LOCAL or name == local_alias(model):
-        return local_model_info(model, base_url)
-    if llm.backend == LOCAL:
-        if name in load_prices().models or any(
-            name in m.names or name == m.api_id for m in load_prices().models.values()
-        ):
-            raise ConfigError(
-                f"{name!r} is a Claude model but llm.backend is local: use --strategy llm:local "
-                "(the model in llm.local.model) or set llm.backend to anthropic/bedrock"
-            )
-        return local_model_info(name, base_url)
-    return load_prices().model(name)
 
 
 def source_from_headers(headers: Any) -> ResponseSource:
