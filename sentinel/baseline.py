@@ -50,27 +50,46 @@ own minute of the hour), so a walk-forward eval that checks every few minutes do
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from sentinel.grouped_stats import BucketLayout, median_quantile_rows, nanmedian_rows
+from sentinel.baseline_cache import BaselineCache
+from sentinel.bucket_stats import BucketStats, bucket_values, own_buckets
+from sentinel.grouped_stats import nanmedian_rows
+from sentinel.season import (
+    NS_PER_HOUR,
+    NS_PER_MINUTE,
+    SEASON_MINUTES,
+    BaselineParams,
+    Seasonality,
+    TimeAxis,
+    Trend,
+    bucket_of,
+    n_buckets,
+)
 
-Seasonality = Literal["hour_of_week", "hour_of_day", "none"]
-Trend = Literal["multiplicative", "additive", "auto"]
+__all__ = [
+    "NS_PER_HOUR",
+    "NS_PER_MINUTE",
+    "SEASON_MINUTES",
+    "BaselineCache",
+    "BaselineParams",
+    "SeasonalProfile",
+    "Seasonality",
+    "Trend",
+    "bucket_of",
+    "fit_profile",
+    "n_buckets",
+    "nanmedian_rows",
+    "to_ns",
+]
 
-NS_PER_MINUTE = 60_000_000_000
-NS_PER_HOUR = 60 * NS_PER_MINUTE
-SEASON_MINUTES = {"hour_of_week": 7 * 1440, "hour_of_day": 1440}
 MAD_TO_SIGMA = 1.4826
 P999_TO_SIGMA = 3.09
 FIT_CHUNK_POINTS = 1 << 20  # values per chunk of series a fit works on (8 MB of float64)
 TOLERANCE_MIN_Z = 3.0  # points closer than this to their own bucket are not looked at twice
-_EPOCH_WEEKDAY_MINUTES = 3 * 1440  # 1970-01-01 was a Thursday; Monday 00:00 is bucket 0
 
 
 def to_ns(timestamps: pd.DatetimeIndex | np.ndarray | pd.Series) -> np.ndarray:
@@ -85,24 +104,6 @@ def to_ns(timestamps: pd.DatetimeIndex | np.ndarray | pd.Series) -> np.ndarray:
     if np.issubdtype(arr.dtype, np.datetime64):
         return arr.astype("datetime64[ns]").astype(np.int64)
     return arr.astype(np.int64)
-
-
-def n_buckets(seasonality: Seasonality, bucket_minutes: int = 60) -> int:
-    """How many buckets one season holds: 168 hours of a week, 24 of a day, 1 for none."""
-    if seasonality == "none":
-        return 1
-    return SEASON_MINUTES[seasonality] // bucket_minutes
-
-
-def bucket_of(ns: np.ndarray, seasonality: Seasonality, bucket_minutes: int = 60) -> np.ndarray:
-    """Season bucket of each timestamp: `bucket_minutes`-long slots of the week (Monday 00:00 is
-    0) or of the day, or 0 for none. With the default 60 that is the hour of week / of day."""
-    if seasonality == "none":
-        return np.zeros(len(ns), dtype=np.intp)
-    slots = ns // (bucket_minutes * NS_PER_MINUTE)
-    if seasonality == "hour_of_week":
-        slots = slots + _EPOCH_WEEKDAY_MINUTES // bucket_minutes
-    return (slots % n_buckets(seasonality, bucket_minutes)).astype(np.intp)
 
 
 @dataclass
@@ -190,40 +191,8 @@ class SeasonalProfile:
         z[rows, cols] = best
 
 
-@dataclass(frozen=True)
-class BaselineParams:
-    """Hyper-parameters of a baseline fit; defaults suit 1-minute observability metrics."""
-
-    seasonality: Seasonality = "hour_of_week"
-    bucket_minutes: int = 60
-    tolerance_minutes: int = 0
-    min_bucket_samples: int = 20
-    min_bucket_seasons: float = 0.0  # the trend fit's "majority" profile asks for 2.5
-    min_history: int = 30
-    min_rel_scale: float = 0.02
-    eps: float = 1e-9
-    level_hours: float = 24.0
-    max_level_ratio: float = 2.0
-    trend: Trend = "multiplicative"
-    additive_margin: float = 0.8
-
-    def __post_init__(self) -> None:
-        if self.bucket_minutes < 1 or 60 % self.bucket_minutes:
-            raise ValueError(
-                f"bucket_minutes must divide an hour (1, 2, 5, 10, 15, 20, 30 or 60), "
-                f"got {self.bucket_minutes}"
-            )
-        if self.tolerance_minutes < 0:
-            raise ValueError(f"tolerance_minutes must be >= 0, got {self.tolerance_minutes}")
-
-    @property
-    def tolerance_buckets(self) -> int:
-        """Neighbouring buckets either side that a point may match (tolerance, rounded up)."""
-        return -(-self.tolerance_minutes // self.bucket_minutes)
-
-
 def fit_profile(
-    values: np.ndarray, ns: np.ndarray, params: BaselineParams = BaselineParams()
+    values: np.ndarray, ns: np.ndarray, params: BaselineParams | None = None
 ) -> SeasonalProfile:
     """Fit a seasonal robust profile on `values[n_series, n_points]` at times `ns[n_points]`.
 
@@ -239,22 +208,23 @@ def fit_profile(
     Series are independent, so a big batch is fitted `FIT_CHUNK_POINTS` values at a time: the
     fit's temporaries (reordered copies, residuals) stay a few chunks' worth, not a few batches'.
     """
+    params = params or BaselineParams()
     x = np.atleast_2d(np.asarray(values, dtype=np.float64))
     ns = np.asarray(ns, dtype=np.int64)
     if x.shape[1] != len(ns):
         raise ValueError(f"{x.shape[1]} values but {len(ns)} timestamps")
-    axis = _TimeAxis(ns)
+    axis = TimeAxis(ns)
     rows = max(1, FIT_CHUNK_POINTS // max(len(ns), 1))
     if x.shape[0] <= rows:
         return _fit_rows(x, axis, params)
     return _stack([_fit_rows(x[i : i + rows], axis, params) for i in range(0, x.shape[0], rows)])
 
 
-def _fit_rows(x: np.ndarray, axis: _TimeAxis, params: BaselineParams) -> SeasonalProfile:
+def _fit_rows(x: np.ndarray, axis: TimeAxis, params: BaselineParams) -> SeasonalProfile:
     """`fit_profile` of one chunk of series."""
     x = np.where(np.isfinite(x), x, np.nan)
     ns = axis.ns
-    stats = _Stats(x, axis)
+    stats = BucketStats(x, axis)
     mult = _fit_seasonal(stats, params)
     recent = _recent(ns, params)
     if recent is None:
@@ -266,12 +236,14 @@ def _fit_rows(x: np.ndarray, axis: _TimeAxis, params: BaselineParams) -> Seasona
         return mult
     # Only its hourly medians are used (for the block offsets): no finer buckets needed.
     majority = replace(params, min_bucket_seasons=2.5, bucket_minutes=60, tolerance_minutes=0)
-    coarse_loc, _, _ = _bucket_values(stats, majority.seasonality, 60, majority, want_mad=False)
+    coarse_loc, _, _ = bucket_values(stats, majority.seasonality, 60, majority, want_mad=False)
     resid = x - np.take(np.nan_to_num(coarse_loc), axis.buckets(majority.seasonality, 60), axis=1)
     blocks, layout = axis.blocks(params.level_hours)
     block_off, _, _ = layout.median_mad(np.take(resid, layout.order, axis=1), want_mad=False)
     del resid
-    add = _fit_seasonal(_Stats(x - np.take(np.nan_to_num(block_off), blocks, axis=1), axis), params)
+    add = _fit_seasonal(
+        BucketStats(x - np.take(np.nan_to_num(block_off), blocks, axis=1), axis), params
+    )
     add.n_history = mult.n_history
     exp_add = add.location[:, b_recent]
     offset, _ = nanmedian_rows(x[:, recent] - exp_add)
@@ -329,7 +301,7 @@ def _fallback_note(n: int) -> str:
     return f"{n} buckets fell back to a coarser profile"
 
 
-def _fit_seasonal(stats: _Stats, params: BaselineParams) -> SeasonalProfile:
+def _fit_seasonal(stats: BucketStats, params: BaselineParams) -> SeasonalProfile:
     """The seasonal location/scale profile with no trend correction (level 1, offset 0).
 
     Buckets shorter than an hour get their own median but share their hour's scale: the MAD of
@@ -341,13 +313,13 @@ def _fit_seasonal(stats: _Stats, params: BaselineParams) -> SeasonalProfile:
 
     season, minutes = params.seasonality, params.bucket_minutes
     fine = season != "none" and minutes < 60
-    loc, mad, cnt = _bucket_values(stats, season, minutes, params, want_mad=not fine)
+    loc, mad, cnt = bucket_values(stats, season, minutes, params, want_mad=not fine)
     if fine:  # the MAD of the residuals from the finer medians, over the hour
         resid = x - np.take(np.nan_to_num(loc), axis.buckets(season, minutes), axis=1)
-        _, hour_mad, _ = _bucket_values(_Stats(resid, axis), season, 60, params, want_mad=True)
+        _, hour_mad, _ = bucket_values(BucketStats(resid, axis), season, 60, params, want_mad=True)
         del resid
         mad = hour_mad[:, np.arange(loc.shape[1]) * minutes // 60]
-    fitted = _own_buckets(cnt, axis, season, minutes, params)
+    fitted = own_buckets(cnt, axis, season, minutes, params)
     fallback = (~fitted).sum(axis=1)
     if fallback.any():
         notes.append(_fallback_note(int(fallback.max())))
@@ -375,180 +347,6 @@ def _fit_seasonal(stats: _Stats, params: BaselineParams) -> SeasonalProfile:
     )
 
 
-class _TimeAxis:
-    """Facts about one fit's timestamps, computed once and shared by its profile fits and
-    chunks: the step, the bucket of each timestamp, the column order that puts each bucket's
-    samples side by side, and how many different weeks/days fill each bucket."""
-
-    def __init__(self, ns: np.ndarray) -> None:
-        self.ns = ns
-        self.step = max(float(np.median(np.diff(ns))), 1.0) if len(ns) > 1 else NS_PER_MINUTE
-        self._buckets: dict[tuple[str, int], np.ndarray] = {}
-        self._seen: dict[tuple[str, int], np.ndarray] = {}
-        self._orders: dict[str, np.ndarray] = {}
-        self._layouts: dict[tuple[str, int], BucketLayout] = {}
-        self._blocks: dict[float, tuple[np.ndarray, BucketLayout]] = {}
-
-    def buckets(self, season: Seasonality, minutes: int) -> np.ndarray:
-        key = (season, minutes)
-        if key not in self._buckets:
-            self._buckets[key] = bucket_of(self.ns, season, minutes)
-        return self._buckets[key]
-
-    def order(self, season: Seasonality) -> np.ndarray:
-        """Columns sorted by minute of the season: it groups every bucket length at once (a
-        5-minute bucket is minute // 5, an hour minute // 60), so one reordered copy of the
-        data serves the 5-minute and the hourly medians."""
-        if season not in self._orders:
-            self._orders[season] = np.argsort(bucket_of(self.ns, season, 1), kind="stable")
-        return self._orders[season]
-
-    def layout(self, season: Seasonality, minutes: int) -> BucketLayout:
-        key = (season, minutes)
-        if key not in self._layouts:
-            nb = n_buckets(season, minutes)
-            self._layouts[key] = BucketLayout(self.buckets(season, minutes), nb, self.order(season))
-        return self._layouts[key]
-
-    def blocks(self, level_hours: float) -> tuple[np.ndarray, BucketLayout]:
-        """Each timestamp's `level_hours` block counted back from the last one, and its layout."""
-        if level_hours not in self._blocks:
-            span = int(level_hours * NS_PER_HOUR)
-            b = ((self.ns[-1] - self.ns) // span).astype(np.intp)
-            layout = BucketLayout(b, int(b.max()) + 1, np.argsort(b, kind="stable"))
-            self._blocks[level_hours] = (b, layout)
-        return self._blocks[level_hours]
-
-    def seasons_seen(self, season: Seasonality, minutes: int) -> np.ndarray:
-        """Per bucket, how many different weeks (days for hour_of_day) have a sample in it."""
-        key = (season, minutes)
-        if key not in self._seen:
-            period = np.int64(SEASON_MINUTES[season] * NS_PER_MINUTE)
-            cycle = self.ns // period - self.ns.min() // period
-            mark = np.zeros((n_buckets(season, minutes), int(cycle.max()) + 1), dtype=bool)
-            mark[self.buckets(season, minutes), cycle] = True
-            self._seen[key] = mark.sum(axis=1)
-        return self._seen[key]
-
-    def enough_samples(self, minutes: int, params: BaselineParams) -> float:
-        """Samples a bucket needs to stand on its own: `min_bucket_samples` (or
-        `min_bucket_seasons` seasons' worth if more), but never more than three seasons' worth at
-        the data's step (a 5-minute bucket of 1-minute data: 15, i.e. three weeks of it)."""
-        per_season = minutes * NS_PER_MINUTE / self.step
-        wanted = max(params.min_bucket_samples, params.min_bucket_seasons * per_season)
-        return min(wanted, 3.0 * per_season)
-
-
-class _Stats:
-    """Grouped statistics of one `[n, n_points]` array on a time axis, each computed on first
-    use and kept: the fallbacks ask for the hour-of-day or global figures only when some bucket
-    falls short, and the trend fit's majority profile reuses the hourly medians."""
-
-    def __init__(self, x: np.ndarray, axis: _TimeAxis) -> None:
-        self.x, self.axis = x, axis
-        self._gathered: dict[str, np.ndarray] = {}
-        self._med: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
-        self._mad: dict[tuple[str, int], np.ndarray] = {}
-        self._whole: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-
-    def whole(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per series: median, finite count and P99.9 of the whole history."""
-        if self._whole is None:
-            med, n, p999 = median_quantile_rows(self.x, 0.999)
-            self._whole = (med, n, p999)
-            self._med[("none", 60)] = (med[:, None], n[:, None])
-        return self._whole
-
-    def median(self, season: Seasonality, minutes: int) -> tuple[np.ndarray, np.ndarray]:
-        key = (season, minutes) if season != "none" else ("none", 60)
-        if key not in self._med:
-            if season == "none":
-                self.whole()
-            else:
-                med, _, cnt = self.axis.layout(season, minutes).median_mad(
-                    self._reordered(season), want_mad=False
-                )
-                self._med[key] = (med, cnt)
-        return self._med[key]
-
-    def mad(self, season: Seasonality, minutes: int) -> np.ndarray:
-        key = (season, minutes) if season != "none" else ("none", 60)
-        if key not in self._mad:
-            med, _ = self.median(season, minutes)
-            if season == "none":
-                self._mad[key] = nanmedian_rows(np.abs(self.x - med))[0][:, None]
-            else:
-                layout = self.axis.layout(season, minutes)
-                self._mad[key] = layout.mad(self._reordered(season), med)
-        return self._mad[key]
-
-    def _reordered(self, season: Seasonality) -> np.ndarray:
-        if season not in self._gathered:
-            self._gathered[season] = np.take(self.x, self.axis.order(season), axis=1)
-        return self._gathered[season]
-
-
-def _own_buckets(
-    count: np.ndarray, axis: _TimeAxis, season: Seasonality, minutes: int, params: BaselineParams
-) -> np.ndarray:
-    """Which buckets stand on their own: enough samples (`_TimeAxis.enough_samples`) and, for
-    buckets shorter than an hour, samples from at least three different weeks (days for
-    hour_of_day), so irregular scrapes that put two samples in one bucket do not pass for more
-    history."""
-    ok = count >= axis.enough_samples(minutes, params)
-    if minutes >= 60 or season == "none" or len(axis.ns) == 0:
-        return ok
-    return ok & (axis.seasons_seen(season, minutes) >= 3)
-
-
-def _bucket_values(
-    stats: _Stats, season: Seasonality, minutes: int, params: BaselineParams, want_mad: bool
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Median, MAD (if wanted) and count per season bucket. A bucket that cannot stand on its
-    own (`_own_buckets`) takes the coarser profile's median and MAD: a finer-than-hourly bucket
-    its hour's, then hour_of_week -> hour_of_day -> global. A coarser level is computed only
-    when some bucket needs it."""
-    axis = stats.axis
-    if season == "none":
-        gm, gc = stats.median("none", 60)
-        return gm, stats.mad("none", 60) if want_mad else None, gc
-    if minutes < 60:
-        fm, fc = stats.median(season, minutes)
-        ok = _own_buckets(fc, axis, season, minutes, params)
-        fd = stats.mad(season, minutes) if want_mad else None
-        if ok.all():
-            return fm, fd, fc
-        hour_loc, hour_mad, _ = _bucket_values(stats, season, 60, params, want_mad)
-        hour = np.arange(n_buckets(season, minutes)) * minutes // 60
-        mad = np.where(ok, fd, hour_mad[:, hour]) if want_mad else None
-        return np.where(ok, fm, hour_loc[:, hour]), mad, fc
-    need = axis.enough_samples(60, params)
-    if season == "hour_of_day":
-        return _hour_of_day_values(stats, need, want_mad)
-    wm, wc = stats.median("hour_of_week", 60)
-    enough_w = wc >= need
-    wd = stats.mad("hour_of_week", 60) if want_mad else None
-    if enough_w.all():
-        return wm, wd, wc
-    day_loc, day_mad, _ = _hour_of_day_values(stats, need, want_mad)
-    hod = np.arange(168) % 24
-    mad = np.where(enough_w, wd, day_mad[:, hod]) if want_mad else None
-    return np.where(enough_w, wm, day_loc[:, hod]), mad, wc
-
-
-def _hour_of_day_values(
-    stats: _Stats, need: float, want_mad: bool
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    dm, dc = stats.median("hour_of_day", 60)
-    dd = stats.mad("hour_of_day", 60) if want_mad else None
-    enough = dc >= need
-    if enough.all():
-        return dm, dd, dc
-    gm, _ = stats.median("none", 60)
-    mad = np.where(enough, dd, stats.mad("none", 60)) if want_mad else None
-    return np.where(enough, dm, gm), mad, dc
-
-
 def _recent(ns: np.ndarray, params: BaselineParams) -> np.ndarray | None:
     """Mask of the last `level_hours` of history; None when too short to estimate a level."""
     if params.level_hours <= 0 or len(ns) == 0:
@@ -570,37 +368,3 @@ def _level_ratio(xr: np.ndarray, exp: np.ndarray, params: BaselineParams) -> np.
     ok = np.isfinite(ratio) & (den > params.eps) & (num > 0)
     lo, hi = 1.0 / params.max_level_ratio, params.max_level_ratio
     return np.where(ok, np.clip(np.nan_to_num(ratio, nan=1.0), lo, hi), 1.0)
-
-
-class BaselineCache:
-    """Fitted profiles kept between checks, refitted at most once per `refit_seconds`.
-
-    The fit cutoff is the start of the refit period containing the scored window's start, so the
-    profile never sees the points it scores, and successive checks inside one period reuse it.
-    With a `spread` key (the service), periods start at a whole-minute phase derived from it, so
-    a thousand services do not all refit in the first minute of every hour.
-    """
-
-    def __init__(self, refit_seconds: int = 3600) -> None:
-        self.refit_ns = int(refit_seconds) * 1_000_000_000
-        self._entries: dict[Hashable, tuple[int, object]] = {}
-        self.fits = 0
-        self.hits = 0
-
-    def cutoff(self, window_start_ns: int, spread: Hashable | None = None) -> int:
-        phase = 0
-        if spread is not None:
-            minutes = max(self.refit_ns // NS_PER_MINUTE, 1)
-            phase = zlib.crc32(repr(spread).encode()) % minutes * NS_PER_MINUTE
-        return window_start_ns - (window_start_ns - phase) % self.refit_ns
-
-    def get(self, key: Hashable, cutoff_ns: int) -> object | None:
-        entry = self._entries.get(key)
-        if entry is not None and entry[0] == cutoff_ns:
-            self.hits += 1
-            return entry[1]
-        return None
-
-    def put(self, key: Hashable, cutoff_ns: int, value: object) -> None:
-        self.fits += 1
-        self._entries[key] = (cutoff_ns, value)
