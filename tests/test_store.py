@@ -165,23 +165,3 @@ def test_a_database_locked_for_good_is_reported_not_hung(tmp_path):
 def test_an_unreachable_database_url_is_a_one_line_store_error(tmp_path):
     with pytest.raises(StoreError, match="cannot open ticket store"):
         Store(f"sqlite:///{tmp_path}/missing-dir/x.db")
-
-
-def test_postgresql_dialect_gets_upsert_and_the_partial_one_open_index():
-    # No PostgreSQL server here: check the SQL the store would send it.
-    from sqlalchemy.dialects import postgresql
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.schema import CreateIndex
-
-    from sentinel.store import TicketRow, VerdictRow
-
-    stmt = (
-        pg_insert(VerdictRow)
-        .values(service="a")
-        .on_conflict_do_nothing(index_elements=["service", "checked_at"])
-    )
-    sql = str(stmt.compile(dialect=postgresql.dialect()))
-    assert "ON CONFLICT (service, checked_at) DO NOTHING" in sql
-    [one_open] = [i for i in TicketRow.__table__.indexes if i.name == "uq_ticket_one_open"]
-    ddl = str(CreateIndex(one_open).compile(dialect=postgresql.dialect()))
-    assert "CREATE UNIQUE INDEX uq_ticket_one_open ON tickets (service) WHERE state = 'open'" in ddl

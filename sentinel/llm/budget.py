@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import structlog
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, func, insert, select, text
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.engine import Connection
 
 from sentinel.errors import BudgetExceeded
@@ -68,11 +68,11 @@ class SqlLedger:
     """One row per reservation or settled call in the SQL store, safe across processes."""
 
     def __init__(self, url: str) -> None:
-        from sentinel.store.engine import ensure_sqlite_folder, make_engine
+        from sentinel.store.engine import create_tables, ensure_sqlite_folder, make_engine
 
         ensure_sqlite_folder(url)
         self.engine = make_engine(url, busy_timeout_s=30.0)
-        _META.create_all(self.engine)
+        create_tables(self.engine, _META)
 
     def _usage(self, conn: Connection, at: datetime) -> tuple[int, float]:
         calls = conn.scalar(
@@ -93,7 +93,9 @@ class SqlLedger:
 
     def _locked(self, conn: Connection) -> None:
         if self.engine.dialect.name == "postgresql":  # SQLite: BEGIN IMMEDIATE already holds it
-            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('sentinel_llm_ledger'))"))
+            from sentinel.store.engine import lock_key
+
+            lock_key("sentinel_llm_ledger", "calls", conn)
 
     def reserve(self, at: datetime, check: Callable[[int, float], None]) -> None:
         with self.engine.begin() as conn:

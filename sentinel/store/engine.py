@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import MetaData, create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from sentinel.config import PROJECT_ROOT, Settings
@@ -42,6 +42,23 @@ def database_url(db: str | Path | None = None, settings: Settings | None = None)
     if settings.database_url is not None:
         return settings.database_url.get_secret_value()
     return f"sqlite:///{DEFAULT_DB}"
+
+
+def lock_key(namespace: str, key: str, conn: Connection) -> None:
+    """PostgreSQL: hold a transaction-scoped advisory lock on (namespace, key) until commit."""
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:namespace), hashtext(:key))"),
+        {"namespace": namespace, "key": key},
+    )
+
+
+def create_tables(engine: Engine, metadata: MetaData) -> None:
+    """Create missing tables; on PostgreSQL under a lock, so two processes starting on an empty
+    database do not both issue CREATE TABLE (the loser would fail on a duplicate type)."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            lock_key("sentinel_schema", "create", conn)
+        metadata.create_all(conn)
 
 
 def safe_url(url: str) -> str:

@@ -27,10 +27,12 @@ from sentinel.models import Status, Verdict
 from sentinel.redact import redact, redact_model
 from sentinel.store.engine import (
     StoreError,
+    create_tables,
     database_url,
     ensure_sqlite_folder,
     is_locked,
     is_transient,
+    lock_key,
     make_engine,
     safe_url,
 )
@@ -68,7 +70,7 @@ class Store:
         self.engine = make_engine(url, busy_timeout_s)
         self._write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" else None
         try:
-            Base.metadata.create_all(self.engine)
+            create_tables(self.engine, Base.metadata)
         except OperationalError as exc:
             raise StoreError(f"cannot open ticket store {safe_url(url)}: {exc.orig}") from exc
 
@@ -90,6 +92,10 @@ class Store:
     def _record(self, session: Session, verdict: Verdict) -> RecordResult:
         now = datetime.now(UTC)
         at = verdict.checked_at.astimezone(UTC)
+        if self.engine.dialect.name == "postgresql":
+            # Writers of one service take turns (two replicas, or threads of one loop): without
+            # it both can see no open ticket and open one each (SQLite: BEGIN IMMEDIATE).
+            lock_key("sentinel_ticket", verdict.service, session.connection())
         latest = session.scalar(
             select(func.max(VerdictRow.checked_at)).where(VerdictRow.service == verdict.service)
         )
@@ -100,16 +106,14 @@ class Store:
             json=verdict.model_dump_json(),
             recorded_at=now,
         )
-        result = session.execute(
-            ins.on_conflict_do_nothing(index_elements=["service", "checked_at"])
-        )
-        if result.rowcount == 0:
-            return RecordResult(duplicate=True)
+        # RETURNING, not rowcount: psycopg reports no rowcount for a skipped ORM insert.
         verdict_id = session.scalar(
-            select(VerdictRow.id).where(
-                VerdictRow.service == verdict.service, VerdictRow.checked_at == at
+            ins.on_conflict_do_nothing(index_elements=["service", "checked_at"]).returning(
+                VerdictRow.id
             )
         )
+        if verdict_id is None:
+            return RecordResult(duplicate=True)
         if latest is not None and latest > at:
             # An older check arriving late (e.g. after a restart) is history, not news.
             return RecordResult(duplicate=False, stale=True)
