@@ -33,8 +33,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sentinel.baseline import to_ns
 from sentinel.detectors.registry import make_detector
+from sentinel.series import to_ns
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 MIN = np.int64(60_000_000_000)

@@ -41,9 +41,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sentinel.baseline import to_ns  # noqa: E402
 from sentinel.config import DEFAULT_CONFIG, load_config  # noqa: E402
 from sentinel.detectors import DETECTORS, make_detector  # noqa: E402
+from sentinel.series import to_ns  # noqa: E402
 
 START = pd.Timestamp("2026-10-05 00:00", tz="UTC")  # a Monday: whole weeks from bucket 0
 WEEK = 10_080

@@ -47,7 +47,7 @@ class Assessor:
     name = "bench"
 
     def assess(self, data):
-        from sentinel.agent import Assessment
+        from sentinel.pipeline import Assessment
 
         hot = data.service.name.startswith("hot")
         verdict = Verdict(

@@ -32,7 +32,7 @@ from sentinel.checks import build_agent  # noqa: E402
 from sentinel.config import DEFAULT_CONFIG, FIXTURES_DIR, ServiceConfig, load_config  # noqa: E402
 from sentinel.models import Provenance, Status, Verdict  # noqa: E402
 from sentinel.scheduler import Scheduler, SimulatedClock, check_with  # noqa: E402
-from sentinel.sources.fixtures import FixtureSource  # noqa: E402
+from sentinel.sources.fixture_source import FixtureSource  # noqa: E402
 from sentinel.store import Store  # noqa: E402
 from sentinel.telemetry import Telemetry, configure_logging  # noqa: E402
 

@@ -24,10 +24,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sentinel.agent import collect  # noqa: E402
 from sentinel.config import load_config  # noqa: E402
+from sentinel.fixtures.files import load_fixture  # noqa: E402
 from sentinel.fixtures.openmetrics import openmetrics_lines  # noqa: E402
-from sentinel.fixtures.store import load_fixture  # noqa: E402
+from sentinel.pipeline import collect  # noqa: E402
 from sentinel.sources.prometheus import PrometheusSource  # noqa: E402
 from tests.servers import prometheus_server  # noqa: E402
 

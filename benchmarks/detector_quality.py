@@ -18,14 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sentinel.agent import collect
 from sentinel.config import FIXTURES_DIR, load_config
 from sentinel.detectors import DETECTORS, StatisticalAssessor
-from sentinel.evaluation.replay import check_times
 from sentinel.evaluation.scoring import score_service, summarize
+from sentinel.evaluation.walk_forward import check_times
 from sentinel.gate import ThresholdGate
 from sentinel.models import Status
-from sentinel.sources.fixtures import FixtureSource
+from sentinel.pipeline import collect
+from sentinel.sources.fixture_source import FixtureSource
 
 
 def run(days: float, cadence_min: int, detectors: list[str], verbose: bool) -> dict[str, dict]:

@@ -45,7 +45,7 @@ import pandas as pd
 
 from sentinel.config import load_config, resolve_path
 from sentinel.lab import explore, plots
-from sentinel.sources.fixtures import FixtureSource
+from sentinel.sources.fixture_source import FixtureSource
 
 if suite_dir:
     suite = resolve_path(Path(suite_dir))

@@ -45,7 +45,7 @@ from sentinel.config import PROJECT_ROOT, Settings, load_config
 from sentinel.evaluation.cases import DEFAULT_SUITE, load_suite
 from sentinel.lab import plots, prompts
 from sentinel.llm.prices import load_prices
-from sentinel.sources.fixtures import FixtureSource
+from sentinel.sources.fixture_source import FixtureSource
 
 pd.set_option("display.max_colwidth", 120)
 config = load_config(config_path)

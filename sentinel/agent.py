@@ -8,113 +8,18 @@ budget is spent) the verdict is the statistical one with provenance saying so.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 
-import pandas as pd
 import structlog
 
 from sentinel.config import SentinelConfig, ServiceConfig
-from sentinel.errors import BudgetExceeded, FixtureError, LLMError, SourceError
+from sentinel.errors import BudgetExceeded, LLMError
 from sentinel.models import Provenance, Status, Usage, Verdict
+from sentinel.pipeline import Assessor, Gate, Judge, ServiceData, collect
 from sentinel.redact import ensure_log_redaction, redact_model
 from sentinel.sources.base import MetricSource
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class ServiceData:
-    """Everything the detectors and the judge may see for one service at one check time.
-
-    `series` holds each metric from `at - history` up to and including `at`, never later:
-    that is what makes the walk-forward eval free of look-ahead.
-    """
-
-    service: ServiceConfig
-    at: datetime
-    step_seconds: int
-    series: dict[str, pd.Series]
-    data_source: str
-    errors: dict[str, str] = field(default_factory=dict)
-    logs: list[str] = field(default_factory=list)  # context lines (Loki); untrusted text
-
-
-@dataclass(frozen=True)
-class MetricEvidence:
-    """The detector's own numbers for one metric at one check: what the judge is shown and what
-    bounds the judge's answer (sentinel.llm.floors).
-
-    `expected` and `scale` are the detector's expectation and robust scale at the check time
-    (seasonal 5-minute bucket, trend-corrected, for the seasonal detectors; None when a detector
-    has no such notion); `z` is the detector's residual there. `trajectory` holds one row per
-    5-minute step of the scored context, oldest first: (minutes before the check, median value,
-    median expectation, median z). `threshold_status` is what the absolute thresholds alone
-    reach with the assessor's alarm aggregation (WATCH for fewer than min_points crossings,
-    capped at WATCH inside suppressions and known issues).
-    """
-
-    metric: str
-    status: Status
-    current: float | None = None
-    expected: float | None = None
-    scale: float | None = None
-    z: float | None = None
-    threshold_status: Status = Status.NORMAL
-    threshold_note: str = ""
-    trajectory: tuple[tuple[int, float | None, float | None, float | None], ...] = ()
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """The statistical view of one check: a verdict plus how strongly it asks for a model."""
-
-    verdict: Verdict
-    escalation_score: float
-    detector: str
-    evidence: dict[str, MetricEvidence] = field(default_factory=dict)
-
-
-class Assessor(Protocol):
-    """Baselines + detectors: turn ServiceData into an Assessment. Pure: no I/O."""
-
-    name: str
-
-    def assess(self, data: ServiceData) -> Assessment: ...
-
-
-class Gate(Protocol):
-    """Decides whether an assessment is worth a model call."""
-
-    def escalate(self, assessment: Assessment) -> bool: ...
-
-
-class Judge(Protocol):
-    """A model (or replay of one) that turns data + assessment into a graded verdict.
-
-    Raises LLMError when it cannot give a trustworthy verdict.
-    """
-
-    def judge(self, data: ServiceData, assessment: Assessment) -> Verdict: ...
-
-
-def collect(
-    source: MetricSource,
-    service: ServiceConfig,
-    at: datetime,
-    history: timedelta,
-    step_seconds: int = 60,
-) -> ServiceData:
-    """Read every metric of a service up to `at`; one failing metric does not stop the others."""
-    series: dict[str, pd.Series] = {}
-    errors: dict[str, str] = {}
-    for metric in service.metrics:
-        try:
-            series[metric.name] = source.range(service, metric, at - history, at, step_seconds)
-        except (SourceError, FixtureError) as exc:
-            errors[metric.name] = str(exc)
-    return ServiceData(service, at, step_seconds, series, source.description, errors)
 
 
 class Agent:

@@ -32,7 +32,7 @@ Fallbacks, in order, so every input gives a defined answer:
   (deadlocks) gets the spread of its rare normal bursts rather than zero; every scale is then at least
   `min_rel_scale * |median|` and `eps` (a truly constant series), never zero;
 - NaN/Inf samples are ignored (a gap), duplicated timestamps keep the last sample, unsorted input
-  is sorted (`sentinel.sources.base.clean_series`).
+  is sorted (`sentinel.series.clean_series`).
 
 Buckets are an hour long by default; `bucket_minutes` makes them finer (seasonal_mad uses 5) so
 the profile follows a nightly job's edges, not just its hour. A finer bucket keeps its own median
@@ -53,7 +53,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import pandas as pd
 
 from sentinel.baseline_cache import BaselineCache
 from sentinel.bucket_stats import BucketStats, bucket_values, own_buckets
@@ -69,6 +68,7 @@ from sentinel.season import (
     bucket_of,
     n_buckets,
 )
+from sentinel.series import to_ns
 
 __all__ = [
     "NS_PER_HOUR",
@@ -90,20 +90,6 @@ MAD_TO_SIGMA = 1.4826
 P999_TO_SIGMA = 3.09
 FIT_CHUNK_POINTS = 1 << 20  # values per chunk of series a fit works on (8 MB of float64)
 TOLERANCE_MIN_Z = 3.0  # points closer than this to their own bucket are not looked at twice
-
-
-def to_ns(timestamps: pd.DatetimeIndex | np.ndarray | pd.Series) -> np.ndarray:
-    """Timestamps as int64 nanoseconds since the epoch (UTC)."""
-    if isinstance(timestamps, pd.Series):
-        timestamps = pd.DatetimeIndex(timestamps)
-    if isinstance(timestamps, pd.DatetimeIndex):
-        if timestamps.tz is not None:
-            timestamps = timestamps.tz_convert("UTC").tz_localize(None)
-        return timestamps.as_unit("ns").asi8  # pandas 3 may hold us or s: asi8 is in that unit
-    arr = np.asarray(timestamps)
-    if np.issubdtype(arr.dtype, np.datetime64):
-        return arr.astype("datetime64[ns]").astype(np.int64)
-    return arr.astype(np.int64)
 
 
 @dataclass

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sentinel.agent import Assessment
 from sentinel.config import SentinelConfig
+from sentinel.pipeline import Assessment
 
 
 class ThresholdGate:
-    """Implements sentinel.agent.Gate: escalate when `escalation_score >= threshold`."""
+    """Implements sentinel.pipeline.Gate: escalate when `escalation_score >= threshold`."""
 
     def __init__(self, threshold: float = 0.5) -> None:
         if not 0.0 <= threshold <= 1.0:

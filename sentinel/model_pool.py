@@ -21,11 +21,11 @@ from typing import Any
 
 import structlog
 
-from sentinel.agent import Assessment, Judge, ServiceData
 from sentinel.config import LLMConfig
 from sentinel.errors import BudgetExceeded, LLMError
 from sentinel.llm.deadline import check_deadline_s
 from sentinel.models import Verdict
+from sentinel.pipeline import Assessment, Judge, ServiceData
 
 log = structlog.get_logger("sentinel.model_pool")
 BACKSTOP_MARGIN_S = 1.0  # beyond the judge's own deadline, before the pool gives up waiting
@@ -106,7 +106,7 @@ def failure_kind(exc: BaseException) -> str:
 
 
 class ModelPool:
-    """Implements sentinel.agent.Judge around another judge (see the module docstring)."""
+    """Implements sentinel.pipeline.Judge around another judge (see the module docstring)."""
 
     def __init__(
         self,

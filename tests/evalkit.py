@@ -10,7 +10,7 @@ import pandas as pd
 import yaml
 
 from sentinel.config import load_config
-from sentinel.fixtures.store import save_fixture
+from sentinel.fixtures.files import save_fixture
 from sentinel.models import FixtureManifest, FixtureMetric, GeneratorInfo, LabelledWindow
 
 START = datetime(2026, 11, 1, tzinfo=UTC)

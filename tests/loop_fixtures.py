@@ -10,7 +10,7 @@ import pandas as pd
 import yaml
 
 from sentinel.config import SentinelConfig
-from sentinel.fixtures.store import save_fixture
+from sentinel.fixtures.files import save_fixture
 from sentinel.models import (
     Anomaly,
     FixtureManifest,

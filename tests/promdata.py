@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from sentinel.config import MetricConfig, ServiceConfig
+from sentinel.fixtures.files import Fixture, load_fixture, save_fixture
 from sentinel.fixtures.openmetrics import write_openmetrics
-from sentinel.fixtures.store import Fixture, load_fixture, save_fixture
 from sentinel.models import FixtureManifest, FixtureMetric
 from sentinel.sources.selectors import selector
 from tests.servers import RunningPrometheus, prometheus_server

@@ -12,8 +12,8 @@ from sentinel.baseline import (
     bucket_of,
     fit_profile,
     nanmedian_rows,
-    to_ns,
 )
+from sentinel.series import to_ns
 
 MONDAY = pd.Timestamp("2026-10-05 00:00", tz="UTC")
 

@@ -23,7 +23,7 @@ HEAVY = [
     "tqdm",
     "sentinel.agent",
     "sentinel.store",
-    "sentinel.fixtures.store",
+    "sentinel.fixtures.files",
 ]
 
 
@@ -40,9 +40,9 @@ def test_registering_every_command_imports_no_heavy_module():
 
 def test_the_lazy_fixtures_api_still_resolves():
     import sentinel.fixtures as fixtures
-    from sentinel.fixtures import store
+    from sentinel.fixtures import files
 
-    assert fixtures.load_fixture is store.load_fixture
+    assert fixtures.load_fixture is files.load_fixture
 
 
 # What a default offline `sentinel check` may not import: the default detector never needs

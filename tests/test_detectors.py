@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sentinel.agent import ServiceData
 from sentinel.config import (
     DetectionConfig,
     KnownIssue,
@@ -23,6 +22,7 @@ from sentinel.detectors import DETECTORS, StatisticalAssessor, build_assessor, m
 from sentinel.detectors.level_shift import cusum
 from sentinel.errors import ConfigError
 from sentinel.models import Status
+from sentinel.pipeline import ServiceData
 
 MONDAY = pd.Timestamp("2026-10-05 00:00", tz="UTC")
 

@@ -12,9 +12,9 @@ from sentinel.errors import ConfigError
 from sentinel.evaluation import suites
 from sentinel.evaluation.attribution import attribution
 from sentinel.evaluation.cases import Case, CaseManifest, CaseTags, Period, Suite
-from sentinel.evaluation.replay import CheckRecord
 from sentinel.evaluation.runner import RunOptions, run_eval
 from sentinel.evaluation.suite_table import suite_table
+from sentinel.evaluation.walk_forward import CheckRecord
 from sentinel.importers.write import write_import
 from sentinel.models import Anomaly, LabelledWindow, Provenance, Status, Verdict
 from tests.realdata import SMD_MACHINE, nezha_slice, smd_slice

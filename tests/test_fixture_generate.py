@@ -13,10 +13,10 @@ import pytest
 from sentinel.config import FIXTURES_DIR, load_config
 from sentinel.errors import ConfigError
 from sentinel.fixtures.bundled import DEFAULT_CHECK_TIME, DEFAULT_DAYS, DEFAULT_START
+from sentinel.fixtures.files import load_fixture
 from sentinel.fixtures.generate import build, generate
 from sentinel.fixtures.incidents import schedule
-from sentinel.fixtures.store import load_fixture
-from sentinel.sources.fixtures import FixtureSource
+from sentinel.sources.fixture_source import FixtureSource
 
 INCIDENT_KINDS = {
     "latency_spike",

@@ -9,7 +9,7 @@ import pytest
 
 from sentinel.config import load_config
 from sentinel.errors import FixtureError
-from sentinel.sources.fixtures import FixtureSource
+from sentinel.sources.fixture_source import FixtureSource
 from tests.evalkit import START, make_suite
 
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sentinel.agent import Assessment
 from sentinel.config import load_config
 from sentinel.gate import ThresholdGate, build_gate
 from sentinel.models import Provenance, Status, Verdict
+from sentinel.pipeline import Assessment
 
 
 def assessment(score: float, service: str = "api") -> Assessment:

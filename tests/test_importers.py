@@ -13,7 +13,7 @@ from sentinel import importers
 from sentinel.config import load_config
 from sentinel.errors import FixtureError
 from sentinel.evaluation.cases import load_suite
-from sentinel.fixtures.store import load_fixture
+from sentinel.fixtures.files import load_fixture
 from sentinel.importers.write import write_import
 from tests.realdata import NEZHA_DATE, NEZHA_PODS, SMD_MACHINE, nezha_slice, smd_slice
 

@@ -10,7 +10,7 @@ import pytest
 
 from sentinel import importers
 from sentinel.errors import FixtureError
-from sentinel.fixtures.store import load_fixture
+from sentinel.fixtures.files import load_fixture
 from sentinel.importers.write import write_import
 
 T0 = datetime(2024, 3, 4, tzinfo=UTC)

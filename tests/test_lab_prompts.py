@@ -18,7 +18,7 @@ from sentinel.llm.backends import Backend, ModelReply, ModelRequest
 from sentinel.llm.prices import load_prices
 from sentinel.llm.schema import LEGACY_PROMPTS
 from sentinel.models import Usage
-from sentinel.sources.fixtures import FixtureSource
+from sentinel.sources.fixture_source import FixtureSource
 from tests.llm_cases import answer
 
 CASE = "api-service-latency-spike-1029-1405"

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from sentinel.cli import _register, app
 from sentinel.cli.record import parse_time
 from sentinel.errors import ConfigError, FixtureError
+from sentinel.fixtures.files import load_fixture, read_manifest, save_fixture
 from sentinel.fixtures.labels import add_label
-from sentinel.fixtures.store import load_fixture, read_manifest, save_fixture
 from sentinel.models import GeneratorInfo, LabelledWindow, Status
 from tests.promdata import build_frame, manifest, write_fixture
 

@@ -94,7 +94,7 @@ def test_the_eval_and_the_projection_share_one_month():
 
 def eval_run(root, escalated: list[bool]):
     """A run folder laid out as `sentinel eval run` writes it: results.json + verdicts/*.jsonl."""
-    from sentinel.evaluation.replay import CheckRecord
+    from sentinel.evaluation.walk_forward import CheckRecord
 
     run = root / "eval" / "20261201T000000Z"
     (run / "verdicts").mkdir(parents=True)

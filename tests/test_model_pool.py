@@ -1,5 +1,5 @@
 """A hung or failing model cannot stall the loop: own pool, backstop deadline, circuit breaker,
-every failure counted by kind. The judges here are stand-ins for sentinel.agent.Judge (no SDK)."""
+every failure counted by kind. The judges here are stand-ins for sentinel.pipeline.Judge (no SDK)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ import pytest
 from sentinel.config import MetricConfig, Settings
 from sentinel.errors import ConfigError, SourceError
 from sentinel.sources.base import MetricSource
-from sentinel.sources.fixtures import FixtureSource
+from sentinel.sources.fixture_source import FixtureSource
 from sentinel.sources.prometheus import PrometheusSource, result_frame, split_range
 from sentinel.sources.selectors import selector
 from tests.fakehttp import Reply, fake_server

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from sentinel.cli import _register, app
 from sentinel.config import MetricConfig, ServiceConfig
 from sentinel.errors import ConfigError, SourceError
+from sentinel.fixtures.files import load_fixture
 from sentinel.fixtures.record import combine_counters, record, recorded_series, redact
-from sentinel.fixtures.store import load_fixture
-from sentinel.sources.fixtures import FixtureSource
+from sentinel.sources.fixture_source import FixtureSource
 from sentinel.sources.prometheus import PrometheusSource
 from tests.promdata import END, START, STEP, served_fixture, service_config
 
@@ -47,7 +47,7 @@ def test_recording_from_prometheus_reproduces_the_fixture(served, tmp_path):
         m.name: m.series for m in original.manifest.metrics
     }
     # and reading the recording back gives what the original fixture gives
-    from sentinel.fixtures.store import save_fixture
+    from sentinel.fixtures.files import save_fixture
 
     save_fixture(manifest, data, tmp_path)
     metric = svc.metric("latency_p99")

@@ -16,7 +16,7 @@ from sentinel.config import SentinelConfig, load_config
 from sentinel.errors import ConfigError, SourceError
 from sentinel.models import Status
 from sentinel.scheduler import Scheduler, SimulatedClock, slot_floor, stable_fraction
-from sentinel.sources.fixtures import FixtureSource
+from sentinel.sources.fixture_source import FixtureSource
 from sentinel.store import RecordResult, Store, StoreError
 from sentinel.telemetry import Telemetry
 from tests.loop_fixtures import config_for, make_fixture, verdict, write_config

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sentinel.sources.base import clean_series
+from sentinel.series import clean_series
 
 IDX = pd.DatetimeIndex(
     ["2026-10-05 00:02", "2026-10-05 00:01", "2026-10-05 00:02", "2026-10-05 00:03"]

@@ -69,7 +69,7 @@ def build_source(
     """The metric source for a run: fixtures (offline; the bundled ones unless `fixtures_dir`)
     or a live Prometheus."""
     if kind == "fixtures":
-        from sentinel.sources.fixtures import FixtureSource
+        from sentinel.sources.fixture_source import FixtureSource
 
         return FixtureSource(fixtures_dir or FIXTURES_DIR)
     if kind == "prometheus":
@@ -106,7 +106,7 @@ def run_checks(agent: Agent, at: datetime, services: Sequence[str] | None = None
     """Check each selected service once at `at`."""
     names = services or [s.name for s in agent.config.services]
     selected = [agent.config.service(n) for n in names]  # unknown names fail before any work
-    from sentinel.sources.fixtures import FixtureSource
+    from sentinel.sources.fixture_source import FixtureSource
 
     if isinstance(agent.source, FixtureSource):
         for svc in selected:

@@ -211,7 +211,7 @@ def _within_fixtures(
 ) -> datetime:
     """The check time, defaulted to the latest time every selected fixture covers; a time
     outside them is an error that prints the command that works."""
-    from sentinel.fixtures.store import manifest_path, read_manifest
+    from sentinel.fixtures.files import manifest_path, read_manifest
 
     manifests: dict[str, FixtureManifest] = {}
     for svc in (cfg.service(n) for n in services or [s.name for s in cfg.services]):

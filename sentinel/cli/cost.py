@@ -44,7 +44,7 @@ def read_verdicts(path: Path) -> list[Verdict]:
 def read_eval_streams(paths: list[Path], detector: str) -> tuple[list[Verdict], list[bool]]:
     """Verdicts of every stream, and the gate's decisions from the `detector`'s own replay
     (the escalation rate the eval projects with; other detectors escalate at other rates)."""
-    from sentinel.evaluation.replay import read_records
+    from sentinel.evaluation.walk_forward import read_records
 
     verdicts: list[Verdict] = []
     flags: list[bool] = []

@@ -200,7 +200,7 @@ def make_cases(
         remove_generated,
         write_cases,
     )
-    from sentinel.fixtures.store import manifest_path, read_manifest
+    from sentinel.fixtures.files import manifest_path, read_manifest
 
     cfg = load_config(config)
     target = out or DEFAULT_SUITE

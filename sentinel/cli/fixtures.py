@@ -51,8 +51,8 @@ def generate_cmd(
     """
     from tqdm import tqdm
 
+    from sentinel.fixtures.files import load_fixture
     from sentinel.fixtures.generate import generate
-    from sentinel.fixtures.store import load_fixture
 
     cfg = load_config(config)
     names = [s.name for s in cfg.services if s.name in SERVICES]
@@ -74,7 +74,7 @@ def list_cmd(
     ] = FIXTURES_DIR,
 ) -> None:
     """List fixtures: name, kind, time range, step, metrics, labelled incidents and negatives."""
-    from sentinel.fixtures.store import list_fixtures, manifest_path, read_manifest
+    from sentinel.fixtures.files import list_fixtures, manifest_path, read_manifest
 
     names = list_fixtures(fixtures_dir)
     if not names:
@@ -104,7 +104,7 @@ def show_cmd(
     ] = FIXTURES_DIR,
 ) -> None:
     """Show one fixture: where it came from, its metrics and its labelled windows."""
-    from sentinel.fixtures.store import load_fixture
+    from sentinel.fixtures.files import load_fixture
 
     fixture = load_fixture(name, fixtures_dir)
     m = fixture.manifest

@@ -54,8 +54,8 @@ def record_command(
     """Record a service's configured metrics from Prometheus/Mimir into a fixture (kind: recorded)."""
     from tqdm.auto import tqdm
 
+    from sentinel.fixtures.files import save_fixture
     from sentinel.fixtures.record import plan, record
-    from sentinel.fixtures.store import save_fixture
     from sentinel.sources.prometheus import PrometheusSource
 
     svc = load_config(config).service(service)
@@ -86,8 +86,8 @@ def to_openmetrics(
     ] = None,
 ) -> None:
     """Write a fixture's raw series as OpenMetrics text for `promtool tsdb create-blocks-from`."""
+    from sentinel.fixtures.files import load_fixture
     from sentinel.fixtures.openmetrics import write_openmetrics
-    from sentinel.fixtures.store import load_fixture
 
     extra = {}
     for item in label or []:
@@ -128,8 +128,8 @@ def label_add(
     """Add a labelled window (validated against the fixture before it is written)."""
     from pydantic import ValidationError
 
+    from sentinel.fixtures.files import manifest_path
     from sentinel.fixtures.labels import add_label
-    from sentinel.fixtures.store import manifest_path
 
     names = [m.strip() for item in metrics or [] for m in item.split(",") if m.strip()]
     try:
@@ -157,7 +157,7 @@ def label_list(
     ] = FIXTURES_DIR,
 ) -> None:
     """List a fixture's labelled windows with the index `label remove` takes."""
-    from sentinel.fixtures.store import manifest_path, read_manifest
+    from sentinel.fixtures.files import manifest_path, read_manifest
 
     path = manifest_path(fixture, fixtures_dir)
     if not path.exists():
@@ -184,8 +184,8 @@ def label_remove(
     force: Annotated[bool, typer.Option(help="allow editing a synthetic fixture")] = False,
 ) -> None:
     """Remove one labelled window by index."""
+    from sentinel.fixtures.files import manifest_path
     from sentinel.fixtures.labels import remove_label
-    from sentinel.fixtures.store import manifest_path
 
     path = manifest_path(fixture, fixtures_dir)
     removed = remove_label(path, index, force=force)

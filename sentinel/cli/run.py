@@ -42,7 +42,7 @@ def build_check(
 def default_fixture_start(config: SentinelConfig, fixtures_dir: Path | None) -> datetime:
     """The earliest time every service's fixture has `history_days` of history before it."""
     from sentinel.config import FIXTURES_DIR
-    from sentinel.fixtures.store import manifest_path, read_manifest
+    from sentinel.fixtures.files import manifest_path, read_manifest
 
     starts = []
     for svc in config.services:

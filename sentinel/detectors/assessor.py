@@ -26,14 +26,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sentinel.agent import Assessment, MetricEvidence, ServiceData
-from sentinel.baseline import BaselineCache, to_ns
+from sentinel.baseline import BaselineCache
 from sentinel.config import DetectionConfig, MetricConfig
 from sentinel.detectors.base import Detector, describe_history
 from sentinel.detectors.evidence import metric_evidence
 from sentinel.detectors.registry import DETECTORS, make_detector, make_detector_for
 from sentinel.models import Action, Anomaly, Provenance, Status, Verdict
-from sentinel.sources.base import clean_series
+from sentinel.pipeline import Assessment, MetricEvidence, ServiceData
+from sentinel.series import clean_series, to_ns
 
 MAX_DEVIATION_PCT = 1e6  # reported when the baseline is 0 and the value is not
 
@@ -51,7 +51,7 @@ class MetricFinding:
 
 
 class StatisticalAssessor:
-    """Implements sentinel.agent.Assessor with one named detector and the config's controls."""
+    """Implements sentinel.pipeline.Assessor with one named detector and the config's controls."""
 
     def __init__(
         self,

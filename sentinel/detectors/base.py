@@ -19,8 +19,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
-from sentinel.baseline import to_ns
-from sentinel.sources.base import clean_series
+from sentinel.series import clean_series, to_ns
 
 Direction = Literal["up", "down", "both"]
 SCORE_LEVELS = {"watch": 0.5, "warning": 0.7, "critical": 0.9}

@@ -13,10 +13,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from sentinel.agent import MetricEvidence
-from sentinel.baseline import to_ns
 from sentinel.detectors.base import Detector
 from sentinel.models import Status
+from sentinel.pipeline import MetricEvidence
+from sentinel.series import to_ns
 
 STEP_MINUTES = 5
 

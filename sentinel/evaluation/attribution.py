@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sentinel.evaluation.cases import Suite
-from sentinel.evaluation.replay import CheckRecord
+from sentinel.evaluation.walk_forward import CheckRecord
 
 
 @dataclass(frozen=True)

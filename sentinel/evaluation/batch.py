@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sentinel.agent import Agent, Assessment, ServiceData, collect
+from sentinel.agent import Agent
 from sentinel.config import ServiceConfig
 from sentinel.errors import ConfigError, LLMError
-from sentinel.evaluation.replay import (
+from sentinel.evaluation.walk_forward import (
     ObservedAssessor,
     ObservedGate,
     ReplayResult,
@@ -26,6 +26,7 @@ from sentinel.llm.backends import Backend, ModelReply, ModelRequest, SDKBackend,
 from sentinel.llm.batch import BATCH_ONLY_ANTHROPIC, BatchAnswers, BatchResult, BatchRunner
 from sentinel.llm.judge import LLMJudge, TieredJudge
 from sentinel.llm.replay import ReplayBackend, load_reply
+from sentinel.pipeline import Assessment, ServiceData, collect
 
 
 def escalated_checks(

@@ -19,7 +19,7 @@ from pydantic import AwareDatetime, Field, ValidationError, model_validator
 
 from sentinel.config import FIXTURES_DIR, SentinelConfig, format_validation_error, load_yaml
 from sentinel.errors import ConfigError, FixtureError
-from sentinel.fixtures.store import manifest_path, read_manifest
+from sentinel.fixtures.files import manifest_path, read_manifest
 from sentinel.models import FixtureManifest, LabelledWindow, Strict
 
 DEFAULT_SUITE = Path(__file__).resolve().parents[2] / "evals" / "cases"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sentinel.config import SentinelConfig
-from sentinel.evaluation.replay import CheckRecord
+from sentinel.evaluation.walk_forward import CheckRecord
 from sentinel.llm import projection
 from sentinel.models import Usage
 

@@ -34,10 +34,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sentinel.baseline import to_ns
 from sentinel.detectors.registry import make_detector
 from sentinel.errors import ConfigError, SentinelError
 from sentinel.evaluation.scoring import STANDARD, NabProfile, scaled_sigmoid
+from sentinel.series import to_ns
 
 PROBATION_PERCENT = 0.15
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"

@@ -30,12 +30,6 @@ from sentinel.evaluation import costs
 from sentinel.evaluation.batch import replay_batched
 from sentinel.evaluation.cases import DEFAULT_SUITE, Suite, load_suite
 from sentinel.evaluation.progress import EtaBar
-from sentinel.evaluation.replay import (
-    CheckRecord,
-    plan,
-    read_records,
-    replay,
-)
 from sentinel.evaluation.scoring import ServiceOutcome, graded_score, score_service, summarize
 from sentinel.evaluation.strategies import (
     DEFAULT_MODELS,
@@ -48,8 +42,14 @@ from sentinel.evaluation.strategies import (
     detector_names,
     parse_strategy,
 )
+from sentinel.evaluation.walk_forward import (
+    CheckRecord,
+    plan,
+    read_records,
+    replay,
+)
 from sentinel.llm.batch import BATCH_ONLY_ANTHROPIC
-from sentinel.sources.fixtures import FixtureSource
+from sentinel.sources.fixture_source import FixtureSource
 
 DEFAULT_REPLAYS = PROJECT_ROOT / "evals" / "replays"
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from sentinel.agent import Agent, Assessor, Judge
+from sentinel.agent import Agent
 from sentinel.config import SentinelConfig, Settings
 from sentinel.detectors import DETECTORS, build_assessor
 from sentinel.errors import ConfigError
-from sentinel.evaluation.replay import ObservedAssessor, ObservedGate
+from sentinel.evaluation.walk_forward import ObservedAssessor, ObservedGate
 from sentinel.gate import build_gate
+from sentinel.pipeline import Assessor, Judge
 from sentinel.sources.base import MetricSource
 from sentinel.strategy import StrategySpec, parse_strategy
 

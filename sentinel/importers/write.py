@@ -20,7 +20,7 @@ from sentinel.evaluation.cases import (
     remove_generated,
     write_cases,
 )
-from sentinel.fixtures.store import save_fixture
+from sentinel.fixtures.files import save_fixture
 from sentinel.models import FixtureManifest, FixtureMetric, ImportInfo, LabelledWindow
 
 SERVICES_FILE = "services.yaml"

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from sentinel.baseline import to_ns
 from sentinel.config import MetricConfig, ServiceConfig
 from sentinel.detectors.registry import DETECTORS, make_detector_for
 from sentinel.models import LabelledWindow
+from sentinel.series import to_ns
 from sentinel.sources.base import MetricSource
 
 

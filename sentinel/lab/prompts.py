@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from sentinel.agent import Assessment, ServiceData, collect
 from sentinel.config import SentinelConfig, Settings
 from sentinel.detectors import build_assessor
 from sentinel.errors import SentinelError
@@ -28,6 +27,7 @@ from sentinel.llm.projection import estimated_call
 from sentinel.llm.prompts import RenderedPrompt, load_prompt
 from sentinel.llm.replay import ReplayBackend
 from sentinel.llm.tokens import estimated_tokens, output_tokens
+from sentinel.pipeline import Assessment, ServiceData, collect
 from sentinel.sources.base import MetricSource
 
 NOT_RUN = "not run: no credentials and no recording"

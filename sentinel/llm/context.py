@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sentinel.agent import Assessment, MetricEvidence, ServiceData
 from sentinel.config import MetricConfig
 from sentinel.llm.floors import floor_for
 from sentinel.models import Status
+from sentinel.pipeline import Assessment, MetricEvidence, ServiceData
 
 RECENT = timedelta(minutes=15)
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import structlog
 
-from sentinel.agent import Judge
 from sentinel.config import PROJECT_ROOT, LLMConfig, SentinelConfig, Settings
 from sentinel.errors import ConfigError
 from sentinel.llm.backends import Backend, SDKBackend
@@ -24,6 +23,7 @@ from sentinel.llm.prices import ModelInfo
 from sentinel.llm.prompts import load_prompt
 from sentinel.llm.replay import ReplayBackend
 from sentinel.llm.resolve import is_local_model, resolve_model
+from sentinel.pipeline import Judge
 from sentinel.strategy import parse_strategy as parse_strategy_spec
 
 log = structlog.get_logger(__name__)

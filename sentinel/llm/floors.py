@@ -14,8 +14,8 @@ the floor is raised to it, and the verdict says so in its reasoning and provenan
 
 from __future__ import annotations
 
-from sentinel.agent import Assessment
 from sentinel.models import Status, Verdict, action_for
+from sentinel.pipeline import Assessment
 
 _ONE_BELOW = {
     Status.CRITICAL: Status.WARNING,

@@ -3,14 +3,13 @@
 `LLMJudge` asks one model; `TieredJudge` asks a cheap model first and a stronger one only when
 the cheap one disagrees with the detectors about paging (one says WARNING/CRITICAL, the other
 does not). Self-rated confidence does not route: it is poorly calibrated, and a confident cheap
-NORMAL on a statistically CRITICAL check is exactly the answer that needs a second opinion. Both implement sentinel.agent.Judge: they raise
+NORMAL on a statistically CRITICAL check is exactly the answer that needs a second opinion. Both implement sentinel.pipeline.Judge: they raise
 LLMError when no trustworthy verdict exists (the agent then falls back to the statistical one)
 and BudgetExceeded when a cost cap forbids the call.
 """
 
 from __future__ import annotations
 
-from sentinel.agent import Assessment, ServiceData
 from sentinel.errors import BudgetExceeded, LLMError
 from sentinel.llm.backends import Backend, ModelCallFailed, ModelRequest, StructuredReply
 from sentinel.llm.budget import CostGuard
@@ -27,6 +26,7 @@ from sentinel.llm.schema import (
     verdict_json_schema,
 )
 from sentinel.models import Provenance, Status, Verdict
+from sentinel.pipeline import Assessment, ServiceData
 
 
 class LLMJudge:

@@ -18,10 +18,10 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from sentinel.agent import Assessment, ServiceData
 from sentinel.errors import ConfigError
 from sentinel.llm.context import check_context, evidence_context
 from sentinel.llm.schema import LEGACY_PROMPTS
+from sentinel.pipeline import Assessment, ServiceData
 
 PROMPTS_DIR = Path(__file__).with_name("prompts")
 DEFAULT_PROMPT = "v3"

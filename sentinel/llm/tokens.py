@@ -22,10 +22,10 @@ from datetime import timedelta
 
 import pandas as pd
 
-from sentinel.agent import Assessment, ServiceData
 from sentinel.config import ServiceConfig
 from sentinel.llm.prices import ModelInfo
 from sentinel.llm.schema import answer_model
+from sentinel.pipeline import Assessment, ServiceData
 
 CHARS_PER_TOKEN = 3.5
 ASSUMED_THINKING_TOKENS = 500  # adaptive thinking at effort low: not measured, an assumption

@@ -1,5 +1,6 @@
 """Where metric data comes from. Every source answers the same small protocol (`MetricSource`)."""
 
-from sentinel.sources.base import MetricSource, empty_series
+from sentinel.series import empty_series
+from sentinel.sources.base import MetricSource
 
 __all__ = ["MetricSource", "empty_series"]

@@ -17,7 +17,7 @@ import structlog
 from sentinel.config import ServiceConfig, Settings
 from sentinel.errors import ConfigError, SourceError
 from sentinel.redact import known_secrets, redact
-from sentinel.sources.base import empty_series
+from sentinel.series import empty_series
 from sentinel.sources.http import HttpError, JsonClient
 from sentinel.sources.prometheus import split_range
 from sentinel.sources.selectors import quote, selector

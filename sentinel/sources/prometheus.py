@@ -24,7 +24,7 @@ from urllib3.util.retry import Retry
 from sentinel.config import MetricConfig, ServiceConfig, Settings
 from sentinel.errors import ConfigError, SourceError
 from sentinel.redact import redact, redact_url
-from sentinel.sources.base import clean_series, empty_series
+from sentinel.series import clean_series, empty_series
 
 MAX_POINTS_PER_SERIES = 11_000  # Prometheus rejects query_range requests above this
 RETRY_STATUSES = (429, 502, 503, 504)

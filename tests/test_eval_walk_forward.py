@@ -6,10 +6,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sentinel.agent import Agent, Assessment, ServiceData
+from sentinel.agent import Agent
 from sentinel.config import load_config
 from sentinel.evaluation.cases import load_suite
-from sentinel.evaluation.replay import (
+from sentinel.evaluation.walk_forward import (
     ObservedAssessor,
     check_times,
     plan,
@@ -17,7 +17,8 @@ from sentinel.evaluation.replay import (
     replay,
 )
 from sentinel.models import Provenance, Status, Verdict
-from sentinel.sources.fixtures import FixtureSource
+from sentinel.pipeline import Assessment, ServiceData
+from sentinel.sources.fixture_source import FixtureSource
 from tests.evalkit import SPIKE, make_suite
 
 

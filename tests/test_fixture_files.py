@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from sentinel.errors import ConfigError, FixtureError
-from sentinel.fixtures.store import list_fixtures, load_fixture, save_fixture
+from sentinel.fixtures.files import list_fixtures, load_fixture, save_fixture
 from sentinel.models import FixtureManifest
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)

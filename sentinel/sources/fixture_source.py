@@ -19,8 +19,8 @@ import pandas as pd
 
 from sentinel.config import FIXTURES_DIR, MetricConfig, ServiceConfig, parse_duration_seconds
 from sentinel.errors import FixtureError
-from sentinel.fixtures.store import Fixture, load_fixture
-from sentinel.sources.base import clean_series, empty_series
+from sentinel.fixtures.files import Fixture, load_fixture
+from sentinel.series import clean_series, empty_series
 
 LOOKBACK_SECONDS = 300  # Prometheus' default lookback delta
 

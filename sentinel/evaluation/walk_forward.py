@@ -14,11 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sentinel.agent import Agent, Assessment, Assessor, Gate, ServiceData
+from sentinel.agent import Agent
 from sentinel.config import ServiceConfig
 from sentinel.evaluation.cases import Suite
 from sentinel.evaluation.progress import EtaBar
 from sentinel.models import Verdict
+from sentinel.pipeline import Assessment, Assessor, Gate, ServiceData
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
