@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
@@ -17,6 +17,9 @@ from sentinel.config import ServiceConfig
 from sentinel.errors import FixtureError, SourceError
 from sentinel.models import Status, Verdict
 from sentinel.sources.base import MetricSource
+
+if TYPE_CHECKING:
+    from sentinel.context.models import CheckContext
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class ServiceData:
     data_source: str
     errors: dict[str, str] = field(default_factory=dict)
     logs: list[str] = field(default_factory=list)  # context lines (Loki); untrusted text
+    context: CheckContext | None = None  # logs and traces, set on escalation (sentinel.context)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from sentinel.strategy import parse_strategy
 
 if TYPE_CHECKING:  # the pipeline (pandas, detectors) is imported when a check is built
     from sentinel.agent import Agent
+    from sentinel.context.sources import ContextSource
     from sentinel.sources.base import MetricSource
 
 SourceKind = Literal["fixtures", "prometheus"]
@@ -84,9 +85,12 @@ def build_agent(
     source: MetricSource,
     strategy: str = "statistical",
     settings: Settings | None = None,
+    context: ContextSource | None = None,
 ) -> Agent:
     """Assemble the pipeline for a strategy (`statistical[:<detector>]`, `llm:<model>`,
-    `tiered:<a>,<b>`); `statistical:<detector>` runs that detector instead of the config's."""
+    `tiered:<a>,<b>`); `statistical:<detector>` runs that detector instead of the config's.
+    A model strategy shows the model logs and traces of escalated checks from `context`, else
+    from Loki/Tempo when LOKI_URL or TEMPO_URL is set (sentinel.context)."""
     from sentinel.agent import Agent
     from sentinel.detectors import build_assessor
 
@@ -94,11 +98,15 @@ def build_agent(
     assessor = build_assessor(config, detector=spec.detector)
     gate = judge = None
     if spec.uses_model:
+        from sentinel.context.judge import with_context
+        from sentinel.context.sources import LiveContext
         from sentinel.gate import build_gate
         from sentinel.llm.factory import build_judge
 
+        settings = settings or Settings()
         gate = build_gate(config)
-        judge = build_judge(strategy, settings or Settings(), config)
+        context = context or LiveContext.from_settings(settings)
+        judge = with_context(build_judge(strategy, settings, config), context)
     return Agent(config, source, assessor, gate=gate, judge=judge)
 
 

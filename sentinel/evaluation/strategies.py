@@ -14,6 +14,8 @@ from typing import Literal
 
 from sentinel.agent import Agent
 from sentinel.config import SentinelConfig, Settings
+from sentinel.context.judge import with_context
+from sentinel.context.sources import ContextSource
 from sentinel.detectors import DETECTORS, build_assessor
 from sentinel.errors import ConfigError
 from sentinel.evaluation.walk_forward import ObservedAssessor, ObservedGate
@@ -137,12 +139,14 @@ def build_agent(
     replay_dir: Path,
     mode: RunMode,
     step_seconds: int = 60,
+    context: ContextSource | None = None,
 ) -> tuple[Agent, ObservedAssessor, ObservedGate | None]:
-    """An Agent wired for the strategy, with its assessor and gate observed (not changed)."""
+    """An Agent wired for the strategy, with its assessor and gate observed (not changed);
+    with `context`, escalated checks show the model logs and traces (sentinel.context)."""
     assessor = ObservedAssessor(build_assessor_for(spec, config))
     gate = ObservedGate(build_gate(config))
     judge = None
     if spec.uses_model:
-        judge = build_judge_for(spec, settings, config, replay_dir, mode)
+        judge = with_context(build_judge_for(spec, settings, config, replay_dir, mode), context)
     agent = Agent(config, source, assessor, gate, judge, step_seconds=step_seconds)
     return agent, assessor, gate

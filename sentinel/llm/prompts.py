@@ -18,6 +18,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from sentinel.context.render import context_text
 from sentinel.errors import ConfigError
 from sentinel.llm.context import check_context, evidence_context
 from sentinel.llm.schema import LEGACY_PROMPTS
@@ -52,6 +53,8 @@ class PromptTemplate:
             "metrics_list": _seed_metrics_list(ctx) if legacy else "",
             "data_blocks": data_blocks(ctx, compact=not legacy),
         }
+        if data.context is not None:  # without context the prompt is byte-identical to before
+            values["data_blocks"] += "\n\n" + context_text(data.context)
         try:
             user = self.user.substitute(values)
         except (KeyError, ValueError) as exc:
@@ -77,11 +80,14 @@ def fence(kind: str, payload: Any, compact: bool = False) -> str:
     """One untrusted-data block: JSON (control characters escaped) with fence look-alikes escaped.
 
     `compact` writes a list one item per line (v3: a metric with its trajectory per line, about
-    half the tokens of the indented form); the block is valid JSON either way.
+    half the tokens of the indented form) and a dict on one line; the block is valid JSON either
+    way.
     """
     if compact and isinstance(payload, list):
         items = ",\n".join(json.dumps(p, ensure_ascii=False) for p in payload)
         text = f"[\n{items}\n]"
+    elif compact and isinstance(payload, dict):
+        text = json.dumps(payload, ensure_ascii=False)
     else:
         text = json.dumps(payload, indent=1, ensure_ascii=False, sort_keys=False)
     return f'<untrusted_data kind="{kind}">\n{escape_data(text)}\n</untrusted_data>'

@@ -100,6 +100,16 @@ class LokiSource:
             log.warning("loki.truncated", query=logql, max_entries=max_entries)
         return frame
 
+    def newest(self, logql: str, start: datetime, end: datetime, limit: int) -> pd.DataFrame:
+        """The newest `limit` lines matching `logql` in [start, end), oldest first: one request
+        with `direction=backward` (context wants the latest lines, not the first ones).
+        `attrs["truncated"]` is True when the limit was reached (older lines may exist)."""
+        limit = min(limit, self.page_size)
+        rows = self._query_range(logql, _ns(start), _ns(end), limit, direction="backward")
+        frame = _entries_frame(sorted(set(rows))[-limit:])
+        frame.attrs["truncated"] = len(rows) >= limit
+        return frame
+
     def error_counts(
         self,
         service: ServiceConfig,
@@ -136,7 +146,9 @@ class LokiSource:
         counts = counts[~counts.index.duplicated(keep="last")]
         return counts.reindex(grid, fill_value=0.0).astype("float64").rename("errors")
 
-    def _query_range(self, logql: str, start_ns: int, end_ns: int, limit: int) -> list:
+    def _query_range(
+        self, logql: str, start_ns: int, end_ns: int, limit: int, direction: str = "forward"
+    ) -> list:
         data = self.client.get(
             "/loki/api/v1/query_range",
             {
@@ -144,7 +156,7 @@ class LokiSource:
                 "start": start_ns,
                 "end": end_ns,
                 "limit": limit,
-                "direction": "forward",
+                "direction": direction,
             },
         )
         result = _data(data, logql)
