@@ -19,6 +19,7 @@ crosses every threshold, rather than being dropped as missing data.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -47,7 +48,31 @@ class MetricFinding:
     escalation: float
     anomaly: Anomaly | None = None
     reason: str = ""
-    evidence: MetricEvidence | None = None  # the detector's numbers, for the judge and floors
+    evidence: Callable[[], MetricEvidence] | None = None  # the detector's numbers, on demand
+
+
+class LazyEvidence(Mapping[str, MetricEvidence]):
+    """Metric -> evidence, each computed on first read.
+
+    Only the judge (prompt, floors) reads evidence, and only for escalated checks; computing it
+    for every metric of every check was half the CPU of a statistical check. Fitted detectors
+    do not change after `fit`, so a later read gives the same numbers as an eager one.
+    """
+
+    def __init__(self, makers: dict[str, Callable[[], MetricEvidence]]) -> None:
+        self._makers = makers
+        self._done: dict[str, MetricEvidence] = {}
+
+    def __getitem__(self, metric: str) -> MetricEvidence:
+        if metric not in self._done:
+            self._done[metric] = self._makers[metric]()
+        return self._done[metric]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
 
 
 class StatisticalAssessor:
@@ -91,7 +116,7 @@ class StatisticalAssessor:
             ),
         )
         score = max((f.escalation for f in known), default=0.0)
-        evidence = {f.metric: f.evidence for f in findings if f.evidence is not None}
+        evidence = LazyEvidence({f.metric: f.evidence for f in findings if f.evidence})
         return Assessment(verdict, score, self.detector, evidence)
 
     # ----------------------------------------------------------------------------------------
@@ -137,7 +162,9 @@ class StatisticalAssessor:
         expected = detector.expected(idx)[0]
         backed = describe_history(float(getattr(detector, "history_hours_", [0.0])[0]))
         finding = self._judge(metric, data, values, expected, scores, backed)
-        return replace(finding, evidence=self._evidence(metric, data, detector, context, finding))
+        return replace(
+            finding, evidence=lambda: self._evidence(metric, data, detector, context, finding)
+        )
 
     def _evidence(
         self,
