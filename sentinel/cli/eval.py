@@ -91,6 +91,15 @@ def run(
             "within 24 h; Anthropic API only); projections are priced at the batch rate"
         ),
     ] = False,
+    context: Annotated[
+        bool,
+        typer.Option(
+            "--context/--no-context",
+            help="escalated checks also show the model error-log patterns and slow/failed "
+            "traces: the fixtures' context/ files (SYNTHETIC for the bundled ones); fixtures "
+            "without one show 'no context'. Changes the prompt, so replays are recorded apart",
+        ),
+    ] = False,
     batch_poll: Annotated[
         float, typer.Option(min=0.0, help="seconds between batch status polls")
     ] = 30.0,
@@ -152,6 +161,7 @@ def run(
         grace=grace,
         mode=mode,
         batch=batch,
+        context=context,
         batch_poll_s=batch_poll,
         batch_timeout=batch_timeout,
         n_boot=bootstrap,
@@ -163,6 +173,7 @@ def run(
     typer.echo(
         f"suite {spec.name} ({'REAL data' if spec.real else 'SYNTHETIC fixtures'}): cases "
         f"{spec.cases}, cadence {opts.cadence}"
+        + (", model context: logs and traces (--context)" if context else "")
     )
     if resume:
         typer.echo(f"resuming {resume} with its saved options (other options ignored)")

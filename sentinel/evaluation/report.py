@@ -294,7 +294,8 @@ def write_markdown(run: EvalRun, results: list[dict[str, Any]], figures: list[st
         f"Suite `{suite.directory}`: {len(suite.cases)} cases, {incidents} incidents, "
         f"{negatives} hard negatives, services {', '.join(suite.services)}; fixtures {fixtures}. "
         f"Walk-forward at a {run.options.cadence} cadence: {checks} checks per strategy and "
-        f"repeat; alarm grace {run.options.grace}. 95% intervals: Wilson score for precision, "
+        f"repeat; alarm grace {run.options.grace}. "
+        f"{_context_note(run.options)}95% intervals: Wilson score for precision, "
         "recall and the hard-negative violation rate (honest at 0 and 1: 8/8 is [0.68, 1.00], "
         "not certainty), F1 at the Wilson bounds of both, exact Poisson for false alarms/day, "
         f"a bootstrap ({run.options.n_boot} resamples, seed {run.options.seed}) for the median "
@@ -381,3 +382,13 @@ def write_report(run: EvalRun) -> Path:
 
 
 __all__ = ["headline_table", "write_report"]
+
+
+def _context_note(options: Any) -> str:
+    """Whether model strategies saw log and trace context (`--context`), for with/without runs."""
+    if getattr(options, "context", False):
+        return (
+            "Model strategies saw log and trace context (`--context`: the fixtures' context "
+            "files, SYNTHETIC for the bundled ones). "
+        )
+    return "Model strategies saw metrics only (no `--context`). "

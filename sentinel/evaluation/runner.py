@@ -25,6 +25,7 @@ from sentinel.config import (
     load_config,
     parse_duration_seconds,
 )
+from sentinel.context.fixture_context import FixtureContext
 from sentinel.errors import ConfigError, SentinelError
 from sentinel.evaluation import costs
 from sentinel.evaluation.batch import replay_batched
@@ -69,6 +70,7 @@ class RunOptions:
     grace: str = "30m"
     mode: str = "auto"
     batch: bool = False
+    context: bool = False  # escalated checks show the model the fixtures' logs and traces
     batch_poll_s: float = 30.0
     batch_timeout: str = "24h"
     n_boot: int = 1000
@@ -201,6 +203,8 @@ def run_eval(
     config = load_config(opts.config)
     suite = load_selected(opts, config)
     grace = timedelta(seconds=parse_duration_seconds(opts.grace))
+    if opts.batch and opts.context:
+        raise ConfigError("--context does not work with --batch yet: run without --batch")
     if opts.batch:
         try:
             parse_duration_seconds(opts.batch_timeout)
@@ -278,7 +282,10 @@ def _job(args: JobArgs, progress: bool = False) -> str | None:
         services = service_configs(config, suite)
         source = FixtureSource(Path(opts.fixtures_dir))
         step = min(suite.fixtures[c.manifest.fixture].step_seconds for c in suite.cases)
-        agent, assessor, gate = build_agent(spec, config, source, settings, replay_dir, mode, step)
+        context = FixtureContext(Path(opts.fixtures_dir)) if opts.context else None
+        agent, assessor, gate = build_agent(
+            spec, config, source, settings, replay_dir, mode, step, context
+        )
         if opts.batch and mode in ("live", "record"):
             replay_batched(
                 agent,
