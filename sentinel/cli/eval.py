@@ -222,3 +222,51 @@ def make_cases(
         manifest = read_manifest(manifest_path(svc.fixture or svc.name, fixtures_dir))
         written += write_cases(cases_from_fixture(manifest, svc.name, last_days, padding), target)
     typer.echo(f"wrote {len(written)} cases to {target} (replaced {removed} generated ones)")
+
+
+@eval_app.command("add-case")
+def add_case(
+    from_ticket: Annotated[
+        int,
+        typer.Option(
+            "--from-ticket", help="a ticket judged with `sentinel tickets confirm|reject`"
+        ),
+    ],
+    out: Annotated[Path | None, typer.Option(help="cases folder [default: evals/cases]")] = None,
+    db: Annotated[
+        str | None, typer.Option(help="SQLite path or SQLAlchemy URL (default: DATABASE_URL)")
+    ] = None,
+    fixture: Annotated[
+        str | None,
+        typer.Option(help="fixture holding the ticket's data [default: the service's fixture]"),
+    ] = None,
+    pad: Annotated[str, typer.Option(help="replay this long either side of the window")] = "6h",
+    kind: Annotated[
+        str | None, typer.Option(help="label kind [default: confirmed_incident | false_positive]")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="services file [default: config/services.yaml]")
+    ] = None,
+    fixtures_dir: Annotated[
+        Path,
+        typer.Option(help="where the fixtures live [default: data/fixtures]", show_default=False),
+    ] = FIXTURES_DIR,
+) -> None:
+    """Write a judged ticket as a labelled case (confirmed: an incident; rejected: a hard
+    negative) so the next `sentinel eval run --suite <folder>` scores it."""
+    from datetime import timedelta
+
+    from sentinel import feedback
+    from sentinel.config import parse_duration_seconds
+
+    path = feedback.add_case(
+        from_ticket,
+        out=out,
+        db=db,
+        config=config,
+        fixtures_dir=fixtures_dir,
+        fixture=fixture,
+        pad=timedelta(seconds=parse_duration_seconds(pad)),
+        kind=kind,
+    )
+    typer.echo(f"wrote {path}")

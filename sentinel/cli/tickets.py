@@ -1,7 +1,9 @@
-"""`sentinel tickets list|show`: the anomaly tickets the loop opened and resolved."""
+"""`sentinel tickets list|show|confirm|reject`: the anomaly tickets the loop opened and resolved,
+and engineers' judgement of them (which `sentinel eval add-case --from-ticket` turns into cases)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,11 +11,16 @@ import typer
 from sentinel.cli import app
 from sentinel.errors import SentinelError
 
-tickets_app = typer.Typer(help="List and show anomaly tickets.", no_args_is_help=True)
+tickets_app = typer.Typer(
+    help="List, show, confirm and reject anomaly tickets.", no_args_is_help=True
+)
 app.add_typer(tickets_app, name="tickets")
 
 DbOption = Annotated[
     str | None, typer.Option(help="SQLite path or SQLAlchemy URL (default: DATABASE_URL)")
+]
+ByOption = Annotated[
+    str | None, typer.Option(help="who judges [default: $SENTINEL_USER or the login name]")
 ]
 
 
@@ -62,6 +69,11 @@ def show_ticket(ticket_id: int, db: DbOption = None) -> None:
             f"  - {a['metric']}: {a['current_value']:.4g} vs baseline {a['baseline_value']:.4g} "
             f"({a['deviation_pct']:+.0f}%, {a['direction']}, confidence {a['confidence']:.2f})"
         )
+    for f in store.feedback(ticket_id):
+        reason = f": {f.reason}" if f.reason else ""
+        typer.echo(
+            f"judged      {f.judgement} by {f.judged_by} {f.judged_at:%Y-%m-%d %H:%M}Z{reason}"
+        )
     typer.echo("alerts:")
     for item in store.outbox(ticket_id):
         state = (
@@ -73,3 +85,48 @@ def show_ticket(ticket_id: int, db: DbOption = None) -> None:
             f"  last error: {item.last_error}" if item.last_error and not item.delivered_at else ""
         )
         typer.echo(f"  {item.event:<20} {state}{error}")
+
+
+@tickets_app.command("confirm")
+def confirm_ticket(
+    ticket_id: int,
+    by: ByOption = None,
+    note: Annotated[str, typer.Option(help="free text, e.g. the incident id")] = "",
+    db: DbOption = None,
+) -> None:
+    """Record that the ticket was a real incident (then: sentinel eval add-case --from-ticket)."""
+    from sentinel import feedback
+
+    f = feedback.confirm(ticket_id, by=by, note=note, db=db)
+    typer.echo(f"ticket {ticket_id} confirmed by {f.judged_by} at {f.judged_at:%Y-%m-%d %H:%M}Z")
+    typer.echo(f"next: sentinel eval add-case --from-ticket {ticket_id}")
+
+
+@tickets_app.command("reject")
+def reject_ticket(
+    ticket_id: int,
+    reason: Annotated[str, typer.Option(help="why it is a false positive (required)")],
+    by: ByOption = None,
+    suppress: Annotated[
+        str | None,
+        typer.Option(
+            help="also print a suppression for the services file: maintenance (the ticket's "
+            "window) or known-issue (the service/metric from now on)"
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="services file [default: SENTINEL_CONFIG]")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Record that the ticket was a false positive; optionally print the matching suppression."""
+    from sentinel import feedback
+
+    if suppress not in {None, "maintenance", "known-issue"}:
+        raise SentinelError(f"--suppress {suppress!r}: use maintenance or known-issue")
+    f = feedback.reject(ticket_id, reason=reason, by=by, db=db)
+    typer.echo(f"ticket {ticket_id} rejected by {f.judged_by} at {f.judged_at:%Y-%m-%d %H:%M}Z")
+    if suppress is not None:
+        kind = "maintenance" if suppress == "maintenance" else "known-issue"
+        typer.echo(feedback.suppression(ticket_id, kind=kind, db=db, config=config))
+    typer.echo(f"next: sentinel eval add-case --from-ticket {ticket_id} (a hard negative)")

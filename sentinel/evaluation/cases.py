@@ -50,6 +50,18 @@ class CaseTags(Strict):
     extra: list[str] = Field(default_factory=list)
 
 
+class CaseFeedback(Strict):
+    """Where a case made from an engineer's judgement of a ticket came from (its window is that
+    judgement, not a fixture label: `sentinel eval add-case --from-ticket`)."""
+
+    ticket: int
+    judgement: Literal["confirmed", "rejected"]
+    judged_by: str
+    judged_at: AwareDatetime
+    reason: str = ""
+    verdict: str = Field("", description="the ticket's verdict: status and one-line summary")
+
+
 class CaseManifest(Strict):
     """One eval case file."""
 
@@ -60,6 +72,7 @@ class CaseManifest(Strict):
     period: Period
     windows: list[LabelledWindow] = Field(default_factory=list)
     tags: CaseTags
+    feedback: CaseFeedback | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> CaseManifest:
@@ -201,6 +214,8 @@ def _against_fixture(m: CaseManifest, fixture: FixtureManifest) -> list[str]:
             problems.append(f"window {w.kind!r} lies outside fixture {fixture.name!r} ({span})")
             continue
         label = labels.get((w.kind, w.start, w.end))
+        if label is None and m.feedback is not None:
+            continue  # an engineer's label, not a copy of the fixture's
         if label is None:
             problems.append(
                 f"window {w.kind!r} {w.start:%Y-%m-%dT%H:%M}Z is not a label of fixture "

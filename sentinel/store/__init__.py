@@ -1,11 +1,13 @@
-"""The ticket store: verdicts, tickets, the alert outbox (and feedback) in one SQL database.
+"""The ticket store: verdicts, tickets, the alert outbox and feedback in one SQL database.
 
 `schema` has the tables, `tickets` the pure ticket logic and read models, `engine` the URL and
-engine (SQLite or PostgreSQL) and `ticket_store` the `Store` that writes them in one transaction.
+engine (SQLite or PostgreSQL), `feedback` engineers' judgements of tickets and `ticket_store`
+the `Store` that writes them, one transaction per call.
 """
 
 from sentinel.store.engine import DEFAULT_DB, StoreError, database_url, ensure_sqlite_folder
-from sentinel.store.schema import Base, OutboxRow, TicketRow, VerdictRow
+from sentinel.store.feedback import Feedback, Judgement
+from sentinel.store.schema import Base, FeedbackRow, OutboxRow, TicketRow, VerdictRow
 from sentinel.store.ticket_store import Store
 from sentinel.store.tickets import (
     AlertBuilder,
@@ -21,6 +23,9 @@ __all__ = [
     "DEFAULT_DB",
     "AlertBuilder",
     "Base",
+    "Feedback",
+    "FeedbackRow",
+    "Judgement",
     "OutboxItem",
     "OutboxRow",
     "RecordResult",

@@ -1,4 +1,5 @@
-"""The ticket store's tables: verdicts, tickets and the alert outbox (UTC datetimes everywhere)."""
+"""The ticket store's tables: verdicts, tickets, the alert outbox and engineers' feedback on
+tickets (UTC datetimes everywhere)."""
 
 from __future__ import annotations
 
@@ -87,3 +88,16 @@ class OutboxRow(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class FeedbackRow(Base):
+    """An engineer's judgement of a ticket; a ticket may be judged again (the newest counts)."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    judgement: Mapped[str] = mapped_column(String(16))  # confirmed | rejected
+    reason: Mapped[str] = mapped_column(Text, default="")
+    judged_by: Mapped[str] = mapped_column(String(200))
+    judged_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -36,6 +36,7 @@ from sentinel.store.engine import (
     make_engine,
     safe_url,
 )
+from sentinel.store.feedback import Feedback, Judgement, add_feedback, feedback_of
 from sentinel.store.schema import Base, OutboxRow, TicketRow, VerdictRow
 from sentinel.store.tickets import (
     AlertBuilder,
@@ -254,6 +255,30 @@ class Store:
         with Session(self.engine) as s:
             row = s.get(TicketRow, ticket_id)
             return Ticket.from_row(row) if row else None
+
+    def judge(
+        self,
+        ticket_id: int,
+        judgement: Judgement,
+        judged_by: str,
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> Feedback:
+        """Record an engineer's judgement of a ticket (sentinel.store.feedback)."""
+        return self._write(lambda s: add_feedback(s, ticket_id, judgement, judged_by, reason, at))
+
+    def feedback(self, ticket_id: int | None = None) -> list[Feedback]:
+        with Session(self.engine) as s:
+            return feedback_of(s, ticket_id)
+
+    def verdict_at(self, service: str, checked_at: datetime) -> Verdict | None:
+        """The verdict recorded for one check (e.g. the one that opened a ticket)."""
+        q = select(VerdictRow.json).where(
+            VerdictRow.service == service, VerdictRow.checked_at == checked_at
+        )
+        with Session(self.engine) as s:
+            found = s.scalar(q)
+        return Verdict.model_validate_json(found) if found else None
 
     def verdicts(
         self, service: str | None = None, since: datetime | None = None, limit: int | None = None
