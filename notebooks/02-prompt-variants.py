@@ -115,8 +115,9 @@ costs.round(6)
 
 # %%
 live = prompts.live_backend(settings, config, models) if use_live else None
+replay_dir = PROJECT_ROOT / config.llm.replay_dir
 verdicts = prompts.run_variants(
-    data, assessment, prompt_versions, models, prices, PROJECT_ROOT / config.llm.replay_dir, live
+    data, assessment, prompt_versions, models, prices, replay_dir, live, config.llm
 )
 verdicts
 

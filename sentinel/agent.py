@@ -8,6 +8,7 @@ budget is spent) the verdict is the statistical one with provenance saying so.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import structlog
@@ -15,15 +16,34 @@ import structlog
 from sentinel.config import SentinelConfig, ServiceConfig
 from sentinel.errors import BudgetExceeded, LLMError
 from sentinel.models import Provenance, Status, Usage, Verdict
-from sentinel.pipeline import Assessor, Gate, Judge, ServiceData, collect
+from sentinel.pipeline import Assessment, Assessor, Gate, Judge, ServiceData, collect
 from sentinel.redact import ensure_log_redaction, redact_model
 from sentinel.sources.base import MetricSource
 
 log = structlog.get_logger(__name__)
 
 
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What one check found, step by step: the data, the statistical assessment (None when
+    there was no data), the gate's decision (None without a gate or without data), whether a
+    model was asked, and the verdict that stands. The eval reads this instead of spying."""
+
+    data: ServiceData
+    assessment: Assessment | None
+    escalated: bool | None
+    verdict: Verdict
+    judged: bool = False
+
+    @property
+    def escalation_score(self) -> float | None:
+        return self.assessment.escalation_score if self.assessment else None
+
+
 class Agent:
-    """Runs checks: `agent.check(service, at) -> Verdict`."""
+    """Runs checks in visible steps: `assess(service, at)` (collect, detectors, gate) then
+    `decide(outcome)` (the judge, with the statistical verdict as fallback); `run` does both
+    and `check` returns only the verdict."""
 
     def __init__(
         self,
@@ -46,40 +66,75 @@ class Agent:
     def check(self, service: ServiceConfig | str, at: datetime) -> Verdict:
         """The verdict, with credentials in any of its text (errors, notes, reasoning) blanked:
         verdicts go on to sidecars, notebooks, tickets, alerts and logs."""
-        return redact_model(self._check(service, at))
+        return self.run(service, at).verdict
 
-    def _check(self, service: ServiceConfig | str, at: datetime) -> Verdict:
+    def run(self, service: ServiceConfig | str, at: datetime) -> CheckOutcome:
+        """Both steps; the outcome's verdict is redacted as `check`'s is."""
+        outcome = self.decide(self.assess(service, at))
+        return replace(outcome, verdict=redact_model(outcome.verdict))
+
+    def assess(self, service: ServiceConfig | str, at: datetime) -> CheckOutcome:
+        """Collect, assess and ask the gate; no model call. The verdict is the statistical one
+        (UNKNOWN when no metric returned data)."""
         svc = self.config.service(service) if isinstance(service, str) else service
         data = collect(
             self.source, svc, at, timedelta(days=self.config.history_days), self.step_seconds
         )
         if not any(len(s) for s in data.series.values()):
-            return unknown_verdict(data)
+            return CheckOutcome(data, None, None, unknown_verdict(data))
         assessment = self.assessor.assess(data)
-        if self.judge is None or (self.gate is not None and not self.gate.escalate(assessment)):
-            return assessment.verdict
+        escalated = self.gate.escalate(assessment) if self.gate is not None else None
+        return CheckOutcome(data, assessment, escalated, assessment.verdict)
+
+    def wants_model(self, outcome: CheckOutcome) -> bool:
+        """Whether `decide` would ask the judge: there is one, there was data, the gate said yes."""
+        return (
+            self.judge is not None
+            and outcome.assessment is not None
+            and outcome.escalated is not False
+        )
+
+    def decide(self, outcome: CheckOutcome) -> CheckOutcome:
+        """The escalation step: the judge's verdict when the gate escalated, else the statistical
+        one; a failed or refused model call falls back with provenance saying why."""
+        if not self.wants_model(outcome):
+            return outcome
+        assert self.judge is not None and outcome.assessment is not None
+        data, assessment = outcome.data, outcome.assessment
         self.counts["escalated"] += 1
         try:
             verdict = self.judge.judge(data, assessment)
         except BudgetExceeded as exc:
             self.counts["budget-exhausted"] += 1
-            log.warning("agent.budget_exhausted", service=svc.name, at=at.isoformat(), why=str(exc))
-            return _fallback(assessment.verdict, "budget-exhausted", f"model not called: {exc}")
+            log.warning(
+                "agent.budget_exhausted",
+                service=data.service.name,
+                at=data.at.isoformat(),
+                why=str(exc),
+            )
+            verdict = _fallback(assessment.verdict, "budget-exhausted", f"model not called: {exc}")
+            return replace(outcome, verdict=verdict, judged=True)
         except LLMError as exc:
             self.counts["llm-fallback"] += 1
-            log.warning("agent.llm_fallback", service=svc.name, at=at.isoformat(), why=str(exc))
+            log.warning(
+                "agent.llm_fallback",
+                service=data.service.name,
+                at=data.at.isoformat(),
+                why=str(exc),
+            )
             # A failed call may still have been billed; keep its usage and cost on the verdict.
-            return _fallback(
+            verdict = _fallback(
                 assessment.verdict,
                 "llm-fallback",
                 f"model failed: {exc}",
                 getattr(exc, "usage", None),
                 getattr(exc, "cost_usd", None),
             )
+            return replace(outcome, verdict=verdict, judged=True)
         self.counts[verdict.provenance.path] += 1
         if assessment.verdict.unjudged and not verdict.unjudged:  # unknown is not recovery
             verdict = verdict.model_copy(update={"unjudged": assessment.verdict.unjudged})
-        return verdict
+        return replace(outcome, verdict=verdict, judged=True)
 
 
 def _fallback(

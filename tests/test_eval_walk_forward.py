@@ -10,7 +10,6 @@ from sentinel.agent import Agent
 from sentinel.config import load_config
 from sentinel.evaluation.cases import load_suite
 from sentinel.evaluation.walk_forward import (
-    ObservedAssessor,
     check_times,
     plan,
     read_records,
@@ -58,15 +57,13 @@ def test_replay_never_shows_data_after_the_check_time(tmp_path: Path):
     config = load_config(config_path)
     suite = load_suite(suite_dir, config, fixtures)
     spy = SpyAssessor()
-    observed = ObservedAssessor(spy)
-    agent = Agent(config, FixtureSource(fixtures), observed)
+    agent = Agent(config, FixtureSource(fixtures), spy)
     schedule = plan(suite, timedelta(minutes=15))
     result = replay(
         agent,
         {"svc": config.service("svc")},
         schedule,
         tmp_path / "s.jsonl",
-        (observed, None),
         progress=False,
     )
     assert len(result.records) == len(schedule["svc"]) == len(spy.latest_seen)
@@ -82,26 +79,21 @@ def test_interrupted_stream_resumes_without_repeating_checks(tmp_path: Path):
     services = {"svc": config.service("svc")}
     stream = tmp_path / "s.jsonl"
     first = {"svc": schedule["svc"][:5]}
-    spy = SpyAssessor()
-    obs = ObservedAssessor(spy)
     replay(
-        Agent(config, FixtureSource(fixtures), obs),
+        Agent(config, FixtureSource(fixtures), SpyAssessor()),
         services,
         first,
         stream,
-        (obs, None),
         progress=False,
     )
     with stream.open("a") as fh:
         fh.write('{"service": "svc", "at": "2026-')  # torn write from a killed run
     spy2 = SpyAssessor()
-    obs2 = ObservedAssessor(spy2)
     result = replay(
-        Agent(config, FixtureSource(fixtures), obs2),
+        Agent(config, FixtureSource(fixtures), spy2),
         services,
         schedule,
         stream,
-        (obs2, None),
         progress=False,
     )
     assert result.resumed == 5
@@ -119,3 +111,28 @@ def test_plan_covers_the_union_of_case_periods(tmp_path: Path, cadence: timedelt
         p = case.manifest.period
         inside = [t for t in times if p.start < t <= p.end]
         assert len(inside) == int((p.end - p.start) / cadence)
+
+
+class HalfGate:
+    """Escalates every other assessment, so a record can be checked against the gate's word."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def escalate(self, assessment: Assessment) -> bool:
+        self.calls += 1
+        return self.calls % 2 == 0
+
+
+def test_records_carry_the_gate_decision_and_score_of_each_outcome(tmp_path: Path):
+    fixtures, config_path, suite_dir = make_suite(tmp_path)
+    config = load_config(config_path)
+    suite = load_suite(suite_dir, config, fixtures)
+    schedule = {"svc": plan(suite, timedelta(hours=1))["svc"][:4]}
+    agent = Agent(config, FixtureSource(fixtures), SpyAssessor(), HalfGate())
+    result = replay(
+        agent, {"svc": config.service("svc")}, schedule, tmp_path / "s.jsonl", progress=False
+    )
+    assert [r.escalated for r in result.records] == [False, True, False, True]
+    assert all(r.escalation_score == 0.0 for r in result.records)
+    assert agent.counts["escalated"] == 0  # no judge: the gate's word is recorded, nothing called

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sentinel.config import load_config
+from sentinel.config import LLMConfig, load_config
 from sentinel.evaluation.cases import DEFAULT_SUITE, load_suite
 from sentinel.lab.prompts import (
     NOT_RUN,
@@ -82,7 +82,10 @@ def test_without_credentials_or_recordings_nothing_is_invented(check, tmp_path):
 def test_live_answers_are_recorded_and_replayed_offline_with_their_source(check, tmp_path):
     _, data, assessment = check
     prices = load_prices()
-    live = run_variants(data, assessment, ["v2"], ["haiku"], prices, tmp_path, ScriptedBackend())
+    llm = LLMConfig(budget_state=str(tmp_path / "ledger.db"))
+    live = run_variants(
+        data, assessment, ["v2"], ["haiku"], prices, tmp_path, ScriptedBackend(), llm
+    )
     assert live.iloc[1][["mode", "status", "response_source"]].tolist() == [
         "live",
         "CRITICAL",
@@ -91,3 +94,14 @@ def test_live_answers_are_recorded_and_replayed_offline_with_their_source(check,
     replayed = run_variants(data, assessment, ["v2"], ["haiku"], prices, tmp_path)
     assert replayed.iloc[1]["mode"] == "replay"
     assert replayed.iloc[1]["status"] == "CRITICAL"
+
+
+def test_live_variant_calls_go_through_the_config_budget_guard(check, tmp_path):
+    _, data, assessment = check
+    llm = LLMConfig(calls_per_hour=1, budget_state=str(tmp_path / "ledger.db"))
+    table = run_variants(
+        data, assessment, ["v2", "v3"], ["haiku"], load_prices(), tmp_path, ScriptedBackend(), llm
+    )
+    assert table.iloc[1]["mode"] == "live"
+    assert table.iloc[2]["mode"].startswith("live: failed:")  # the hourly cap refused call two
+    assert "calls_per_hour" in table.iloc[2]["mode"] or "per hour" in table.iloc[2]["mode"]

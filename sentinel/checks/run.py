@@ -19,7 +19,7 @@ from sentinel.config import FIXTURES_DIR, SentinelConfig, Settings
 from sentinel.errors import ConfigError
 from sentinel.models import Verdict
 from sentinel.redact import redact
-from sentinel.strategy import parse_strategy
+from sentinel.strategy import StrategySpec, parse_strategy
 
 if TYPE_CHECKING:  # the pipeline (pandas, detectors) is imported when a check is built
     from sentinel.agent import Agent
@@ -83,31 +83,41 @@ def build_source(
 def build_agent(
     config: SentinelConfig,
     source: MetricSource,
-    strategy: str = "statistical",
+    strategy: str | StrategySpec = "statistical",
     settings: Settings | None = None,
-    context: ContextSource | None = None,
+    *,
+    replay_dir: Path | None = None,
+    mode: str | None = None,
+    step_seconds: int = 60,
+    context: ContextSource | Literal["live"] | None = "live",
 ) -> Agent:
-    """Assemble the pipeline for a strategy (`statistical[:<detector>]`, `llm:<model>`,
-    `tiered:<a>,<b>`); `statistical:<detector>` runs that detector instead of the config's.
-    A model strategy shows the model logs and traces of escalated checks from `context`, else
-    from Loki/Tempo when LOKI_URL or TEMPO_URL is set (sentinel.context)."""
+    """The one way a pipeline is assembled from a strategy (`statistical[:<detector>]`,
+    `llm:<model>`, `tiered:<a>,<b>`), for `sentinel check`, `sentinel run`, the check notebook
+    and the eval: the same string gives the same detector, gate, models and budget guard.
+
+    `statistical:<detector>` runs that detector instead of the config's. The gate is always
+    there (its decision is part of every outcome); the judge, built by `sentinel.llm.build_judge`
+    behind the config's CostGuard, only for model strategies. `mode`/`replay_dir` choose live,
+    record or replay (default: the config's). A model strategy shows the model logs and traces
+    of escalated checks from `context`: `"live"` means Loki/Tempo when LOKI_URL or TEMPO_URL is
+    set (sentinel.context), None means none (the eval's default)."""
     from sentinel.agent import Agent
     from sentinel.detectors import build_assessor
+    from sentinel.gate import build_gate
 
-    spec = parse_strategy(strategy)
-    assessor = build_assessor(config, detector=spec.detector)
-    gate = judge = None
+    spec = parse_strategy(strategy) if isinstance(strategy, str) else strategy
+    judge = None
     if spec.uses_model:
         from sentinel.context.judge import with_context
         from sentinel.context.sources import LiveContext
-        from sentinel.gate import build_gate
         from sentinel.llm.factory import build_judge
 
         settings = settings or Settings()
-        gate = build_gate(config)
-        context = context or LiveContext.from_settings(settings)
-        judge = with_context(build_judge(strategy, settings, config), context)
-    return Agent(config, source, assessor, gate=gate, judge=judge)
+        if context == "live":
+            context = LiveContext.from_settings(settings)
+        judge = with_context(build_judge(spec.name, settings, config, replay_dir, mode), context)
+    assessor = build_assessor(config, detector=spec.detector)
+    return Agent(config, source, assessor, build_gate(config), judge, step_seconds=step_seconds)
 
 
 def run_checks(agent: Agent, at: datetime, services: Sequence[str] | None = None) -> list[Verdict]:

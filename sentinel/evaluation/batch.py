@@ -9,15 +9,13 @@ verdicts, fallbacks and recordings (record mode) are exactly what one-by-one cal
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from sentinel.agent import Agent
 from sentinel.config import ServiceConfig
 from sentinel.errors import ConfigError, LLMError
 from sentinel.evaluation.walk_forward import (
-    ObservedAssessor,
-    ObservedGate,
     ReplayResult,
     read_records,
     replay,
@@ -26,27 +24,19 @@ from sentinel.llm.backends import Backend, ModelReply, ModelRequest, SDKBackend,
 from sentinel.llm.batch import BATCH_ONLY_ANTHROPIC, BatchAnswers, BatchResult, BatchRunner
 from sentinel.llm.judge import LLMJudge, TieredJudge
 from sentinel.llm.replay import ReplayBackend, load_reply
-from sentinel.pipeline import Assessment, ServiceData, collect
+from sentinel.pipeline import Assessment, ServiceData
 
 
 def escalated_checks(
     agent: Agent, services: dict[str, ServiceConfig], todo: list[tuple[str, datetime]]
 ) -> list[tuple[ServiceData, Assessment]]:
-    """The checks the gate escalates, found exactly as Agent.check would (no model call)."""
+    """The checks whose model call `Agent.decide` would make: the agent's own assess step."""
     out = []
     for service, at in todo:
-        data = collect(
-            agent.source,
-            services[service],
-            at,
-            timedelta(days=agent.config.history_days),
-            agent.step_seconds,
-        )
-        if not any(len(s) for s in data.series.values()):
-            continue
-        assessment = agent.assessor.assess(data)
-        if agent.gate is None or agent.gate.escalate(assessment):
-            out.append((data, assessment))
+        outcome = agent.assess(services[service], at)
+        if agent.wants_model(outcome):
+            assert outcome.assessment is not None
+            out.append((outcome.data, outcome.assessment))
     return out
 
 
@@ -55,7 +45,6 @@ def replay_batched(
     services: dict[str, ServiceConfig],
     schedule: dict[str, list[datetime]],
     stream: Path,
-    observed: tuple[ObservedAssessor, ObservedGate | None],
     label: str = "",
     progress: bool = True,
     poll_s: float = 30.0,
@@ -95,7 +84,7 @@ def replay_batched(
     )
     for judge in judges:
         judge.backend = answering
-    return replay(agent, services, schedule, stream, observed, label, progress)
+    return replay(agent, services, schedule, stream, label, progress)
 
 
 def _llm_judges(judge: object) -> list[LLMJudge]:

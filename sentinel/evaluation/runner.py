@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sentinel.checks.run import build_agent
 from sentinel.config import (
     FIXTURES_DIR,
     PROJECT_ROOT,
@@ -37,7 +38,6 @@ from sentinel.evaluation.strategies import (
     SLOW_BY_DEFAULT,
     RunMode,
     StrategySpec,
-    build_agent,
     decide_mode,
     default_strategies,
     detector_names,
@@ -283,8 +283,15 @@ def _job(args: JobArgs, progress: bool = False) -> str | None:
         source = FixtureSource(Path(opts.fixtures_dir))
         step = min(suite.fixtures[c.manifest.fixture].step_seconds for c in suite.cases)
         context = FixtureContext(Path(opts.fixtures_dir)) if opts.context else None
-        agent, assessor, gate = build_agent(
-            spec, config, source, settings, replay_dir, mode, step, context
+        agent = build_agent(
+            config,
+            source,
+            spec,
+            settings,
+            replay_dir=replay_dir,
+            mode=mode,
+            step_seconds=step,
+            context=context,
         )
         if opts.batch and mode in ("live", "record"):
             replay_batched(
@@ -292,14 +299,13 @@ def _job(args: JobArgs, progress: bool = False) -> str | None:
                 services,
                 schedule,
                 stream,
-                (assessor, gate),
                 spec.name,
                 progress,
                 poll_s=opts.batch_poll_s,
                 timeout_s=parse_duration_seconds(opts.batch_timeout),
             )
         else:
-            replay(agent, services, schedule, stream, (assessor, gate), spec.name, progress)
+            replay(agent, services, schedule, stream, spec.name, progress)
     except SentinelError as exc:
         return str(exc)
     return None

@@ -1,6 +1,7 @@
-"""The strategies an eval compares, and how each becomes an Agent.
+"""The strategies an eval compares, and how each model strategy runs (live, record, replay).
 
-Strings are parsed by `sentinel.strategy` (the one parser `sentinel check` uses too): `statistical:<detector>` (a detector alone, no
+Strings are parsed by `sentinel.strategy` and become an Agent through `sentinel.checks.build_agent`
+(the parser and builder `sentinel check` uses too): `statistical:<detector>` (a detector alone, no
 model), `llm:<model>` (gate -> one model), `tiered:<cheap>,<strong>` (gate -> cheap model ->
 strong model). Every model strategy runs in one of three ways: `live` (credentials present; also
 records replays), `replay` (recorded responses under evals/replays/), or not at all, in which
@@ -12,16 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from sentinel.agent import Agent
 from sentinel.config import SentinelConfig, Settings
-from sentinel.context.judge import with_context
-from sentinel.context.sources import ContextSource
-from sentinel.detectors import DETECTORS, build_assessor
-from sentinel.errors import ConfigError
-from sentinel.evaluation.walk_forward import ObservedAssessor, ObservedGate
-from sentinel.gate import build_gate
-from sentinel.pipeline import Assessor, Judge
-from sentinel.sources.base import MetricSource
+from sentinel.detectors import DETECTORS
 from sentinel.strategy import StrategySpec, parse_strategy
 
 RunMode = Literal["statistical", "live", "record", "replay", "not-run"]
@@ -49,11 +42,6 @@ def default_strategies(models: tuple[str, ...] = DEFAULT_MODELS) -> list[Strateg
     if len(models) >= 2:
         specs.append(parse_strategy(f"tiered:{models[0]},{models[1]}"))
     return specs
-
-
-def build_assessor_for(spec: StrategySpec, config: SentinelConfig) -> Assessor:
-    """The statistical assessor a strategy uses (its own detector, or the config's default)."""
-    return build_assessor(config, detector=spec.detector)
 
 
 def credentials_present(settings: Settings) -> bool:
@@ -113,40 +101,3 @@ def decide_mode(
     if credentials_present(settings):
         return "record"
     return "replay" if recorded else "not-run"
-
-
-def build_judge_for(
-    spec: StrategySpec,
-    settings: Settings,
-    config: SentinelConfig,
-    replay_dir: Path,
-    mode: RunMode,
-) -> Judge:
-    """The LLM layer's judge for a model strategy."""
-    from sentinel.llm import build_judge
-
-    judge = build_judge(spec.name, settings, config, replay_dir, mode)
-    if judge is None:
-        raise ConfigError(f"strategy {spec.name!r} has no model judge")
-    return judge
-
-
-def build_agent(
-    spec: StrategySpec,
-    config: SentinelConfig,
-    source: MetricSource,
-    settings: Settings,
-    replay_dir: Path,
-    mode: RunMode,
-    step_seconds: int = 60,
-    context: ContextSource | None = None,
-) -> tuple[Agent, ObservedAssessor, ObservedGate | None]:
-    """An Agent wired for the strategy, with its assessor and gate observed (not changed);
-    with `context`, escalated checks show the model logs and traces (sentinel.context)."""
-    assessor = ObservedAssessor(build_assessor_for(spec, config))
-    gate = ObservedGate(build_gate(config))
-    judge = None
-    if spec.uses_model:
-        judge = with_context(build_judge_for(spec, settings, config, replay_dir, mode), context)
-    agent = Agent(config, source, assessor, gate, judge, step_seconds=step_seconds)
-    return agent, assessor, gate

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +19,6 @@ from sentinel.config import ServiceConfig
 from sentinel.evaluation.cases import Suite
 from sentinel.evaluation.progress import EtaBar
 from sentinel.models import Verdict
-from sentinel.pipeline import Assessment, Assessor, Gate, ServiceData
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -49,41 +48,6 @@ def plan(suite: Suite, cadence: timedelta) -> dict[str, list[datetime]]:
         )
         for service in suite.services
     }
-
-
-# ------------------------------------------------------------------------------------------
-# The source: FixtureSource, with each metric evaluated once over the whole fixture.
-# ------------------------------------------------------------------------------------------
-
-
-# ------------------------------------------------------------------------------------------
-# Observing the pipeline: what the gate decided, without changing what the agent does.
-# ------------------------------------------------------------------------------------------
-
-
-class ObservedAssessor:
-    """Wraps an Assessor and remembers the last assessment (for escalation statistics)."""
-
-    def __init__(self, inner: Assessor) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.last: Assessment | None = None
-
-    def assess(self, data: ServiceData) -> Assessment:
-        self.last = self.inner.assess(data)
-        return self.last
-
-
-class ObservedGate:
-    """Wraps a Gate and remembers its last decision."""
-
-    def __init__(self, inner: Gate) -> None:
-        self.inner = inner
-        self.last: bool | None = None
-
-    def escalate(self, assessment: Assessment) -> bool:
-        self.last = self.inner.escalate(assessment)
-        return self.last
 
 
 # ------------------------------------------------------------------------------------------
@@ -153,16 +117,15 @@ def replay(
     config_services: dict[str, ServiceConfig],
     schedule: dict[str, list[datetime]],
     stream: Path,
-    observed: tuple[ObservedAssessor, ObservedGate | None],
     label: str = "",
     progress: bool = True,
     clock: Callable[[], float] = time.perf_counter,
 ) -> ReplayResult:
-    """Run `agent.check(service, t)` at every scheduled time not already in `stream`."""
+    """Run `agent.run(service, t)` at every scheduled time not already in `stream`, recording
+    each outcome's verdict, escalation score and gate decision."""
     done = read_records(stream)
     have = {(r.service, r.at) for r in done}
     todo = [(s, t) for s, times in schedule.items() for t in times if (s, t) not in have]
-    assessor, gate = observed
     stream.parent.mkdir(parents=True, exist_ok=True)
     _drop_torn_tail(stream)
     with (
@@ -170,22 +133,15 @@ def replay(
         EtaBar(len(todo) + len(have), label, initial=len(have), disable=not progress) as bar,
     ):
         for service, at in todo:
-            assessor.last = None
-            if gate is not None:
-                gate.last = None
             t0 = clock()
-            verdict = agent.check(config_services[service], at)
+            outcome = agent.run(config_services[service], at)
             wall = clock() - t0
-            last = assessor.last
-            escalated = gate.last if gate is not None else None
-            if escalated is None and gate is not None and last is not None:
-                escalated = gate.inner.escalate(last)
             record = CheckRecord(
                 service=service,
                 at=at,
-                verdict=verdict,
-                escalation_score=last.escalation_score if last else None,
-                escalated=escalated,
+                verdict=outcome.verdict,
+                escalation_score=outcome.escalation_score,
+                escalated=outcome.escalated,
                 wall_s=wall,
             )
             out.write(record.to_json() + "\n")
@@ -203,10 +159,3 @@ def _drop_torn_tail(path: Path) -> None:
     text = path.read_text()
     if text and not text.endswith("\n"):
         path.write_text(text[: text.rfind("\n") + 1])
-
-
-def iter_timeline(records: list[CheckRecord], service: str) -> Iterator[tuple[datetime, Any]]:
-    """(time, status) pairs of one service, for scoring."""
-    for r in records:
-        if r.service == service:
-            yield r.at, r.verdict.status

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sentinel.config import SentinelConfig, Settings
+from sentinel.config import LLMConfig, SentinelConfig, Settings
 from sentinel.detectors import build_assessor
 from sentinel.errors import SentinelError
 from sentinel.evaluation.cases import Case
@@ -141,10 +141,15 @@ def run_variants(
     prices: PriceTable,
     replay_dir: Path,
     live: Backend | None = None,
+    llm: LLMConfig | None = None,
 ) -> pd.DataFrame:
     """Ask each (prompt, model): live through `live` (recording the answer) when given, else from
-    a recording in `replay_dir`, else report it as not run."""
+    a recording in `replay_dir`, else report it as not run. Every call goes through the budget
+    guard of `llm` (the config's: live calls spend from the same ledger as `sentinel check`)."""
+    from sentinel.llm.factory import build_guard
+
     recorded = ReplayBackend(replay_dir, "replay")
+    guard = build_guard(llm or LLMConfig(), "live" if live is not None else "replay")
     stat = assessment.verdict
     results = [
         VariantResult(
@@ -170,7 +175,7 @@ def run_variants(
                 results.append(VariantResult(version, model.alias, NOT_RUN))
                 continue
             try:
-                v = LLMJudge(backend, model, prompt).judge(data, assessment)
+                v = LLMJudge(backend, model, prompt, guard=guard).judge(data, assessment)
             except SentinelError as exc:  # LLMError, ReplayMiss, BudgetExceeded
                 results.append(VariantResult(version, model.alias, f"{mode}: failed: {exc}"))
                 continue

@@ -55,13 +55,7 @@ def build_judge(
 
     backends = _backends(mode, replay_path, llm, settings, models)
 
-    # Real money only in live/record; replays are capped in memory so evals see the caps too.
-    state = llm.budget_state if mode != "replay" else None
-    if state not in (None, "store") and "://" not in state:
-        state = str(_resolve(Path(state)))
-    guard = CostGuard(
-        llm.calls_per_hour, llm.monthly_budget_usd, state, soft_fraction=llm.budget_soft_alert
-    )
+    guard = build_guard(llm, mode)
     judges = [
         LLMJudge(
             backends[m.alias],
@@ -77,6 +71,18 @@ def build_judge(
     if kind == "llm":
         return judges[0]
     return TieredJudge(judges[0], judges[1])
+
+
+def build_guard(llm: LLMConfig, mode: str) -> CostGuard:
+    """The config's budget guard, which every model call goes through (checks, eval, notebooks).
+    Real money only in live/record: those spend from the shared ledger; replays are capped in
+    memory so evals see the caps too."""
+    state = llm.budget_state if mode != "replay" else None
+    if state not in (None, "store") and "://" not in state:
+        state = str(_resolve(Path(state)))
+    return CostGuard(
+        llm.calls_per_hour, llm.monthly_budget_usd, state, soft_fraction=llm.budget_soft_alert
+    )
 
 
 def _backends(
