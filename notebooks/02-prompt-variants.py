@@ -121,6 +121,28 @@ verdicts = prompts.run_variants(
 )
 verdicts
 
+# %% [markdown]
+# ## With log and trace context
+# When the gate escalates, the judge can also be shown the error-level log lines of the 30 minutes
+# before the check, grouped into patterns (Drain3), and the slow or failed traces grouped by span,
+# fenced as untrusted data under a token budget (`sentinel.context`). With `LOKI_URL` /
+# `TEMPO_URL` set they come from Loki and Tempo; offline from the bundled fixtures' **SYNTHETIC**
+# episodes (`data/fixtures/context/`, a few labelled windows only). Without any, the prompt is
+# the one above, byte for byte. Tokens and costs below are **estimates** (as in the table above).
+
+# %%
+from sentinel.lab.context import case_context, context_cost_table, context_text
+
+data_ctx, context = case_context(data, settings)
+with_context = prompts.render_variants(data_ctx, assessment, ["v3"])["v3"]
+print(context.summary())
+print(
+    f"est. v3 user tokens: {prompts.estimated_tokens(rendered['v3'].user)} without context, "
+    f"{prompts.estimated_tokens(with_context.user)} with it\n"
+)
+print(context_text(context))  # inserted after the metrics block, before the closing reminder
+context_cost_table(context, prices, models)
+
 # %%
 if save_dir:
     Path(save_dir).mkdir(parents=True, exist_ok=True)

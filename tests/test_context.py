@@ -9,6 +9,7 @@ model is the scripted Messages-API server: its answers are test data, not a mode
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -257,3 +258,17 @@ def _tempo():
         return Reply(200, {"traces": traces})
 
     return handler
+
+
+def test_the_notebook_helper_falls_back_to_fixture_context_and_prices_each_model():
+    from sentinel.lab.context import case_context, context_cost_table
+
+    config = load_config()
+    at = datetime(2026, 10, 29, 14, 20, tzinfo=UTC)
+    data = replace(c.data(config.service("api-service")), at=at)
+    with_ctx, ctx = case_context(data, Settings(_env_file=None, loki_url=None, tempo_url=None))
+
+    assert with_ctx.context is ctx and ctx.log_lines > 0
+    table = context_cost_table(ctx, load_prices(), ["haiku", "sonnet"])
+    assert list(table.index) == ["claude-haiku-5-5", "claude-sonnet-5-5"]
+    assert (table["USD per call (est.)"] > 0).all()
