@@ -268,7 +268,10 @@ class PostgresServer:
         self.initdb = require_binary("initdb", PG_BIN_GLOB)
         self.postgres = require_binary("postgres", PG_BIN_GLOB)
         self.os_user = _postgres_os_user()
-        self.root = Path(tempfile.mkdtemp(prefix="sentinel-pg-"))
+        # in /tmp when it must belong to `postgres`: that account may not reach $TMPDIR
+        self.root = Path(
+            tempfile.mkdtemp(prefix="sentinel-pg-", dir="/tmp" if self.os_user else None)
+        )
         self.data = self.root / "data"
         self.port = free_port()
         if self.os_user is not None:

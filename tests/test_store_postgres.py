@@ -1,6 +1,6 @@
 """The ticket store and the budget ledger on a real PostgreSQL server (initdb in a temp folder).
 
-Upserts are idempotent, concurrent writers (processes, and two real `sentinel run` loops) open
+Upserts are idempotent, feedback is kept, concurrent writers (processes, and two real `sentinel run` loops) open
 each ticket once, the store reconnects after the server is killed with SIGKILL and restarted,
 and the ledger's advisory lock holds the call cap across processes.
 """
@@ -80,9 +80,12 @@ def test_tickets_open_escalate_and_resolve_and_a_repeated_check_changes_nothing(
     )
     assert [o.event for o in store.outbox(ticket.id)] == ["firing", "escalate:CRITICAL", "resolved"]
     assert len(store.verdicts()) == 3 and "rerun" not in store.verdicts()[1].reasoning
+    store.judge(ticket.id, "rejected", "bob", reason="load test")
     store.close()
     reopened = Store(url)  # tables exist: opening again creates nothing and loses nothing
     assert len(reopened.verdicts()) == 3 and reopened.tickets()[0].state == "resolved"
+    [judged] = reopened.feedback(ticket.id)
+    assert (judged.judgement, judged.judged_by, judged.reason) == ("rejected", "bob", "load test")
 
 
 def _writer(url: str, minutes: list[int], errors: multiprocessing.Queue) -> None:
@@ -149,7 +152,7 @@ def test_two_sentinel_run_loops_share_one_database_without_duplicates(pg, url, t
             "--workers",
             "2",
             "--duration",
-            "15",
+            "10",  # the 02:00 spike opens and resolves tickets within ~4 s (real)
         ]
         with logs[-1].open("w") as out:
             procs.append(subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env))
