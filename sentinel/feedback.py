@@ -73,6 +73,14 @@ def judged_ticket(store: Store, ticket_id: int) -> tuple[Ticket, Feedback]:
     return ticket, judged[-1]
 
 
+def _judged(ticket_id: int, db: str | None) -> tuple[Ticket, Feedback]:
+    store = Store.open(db)
+    try:
+        return judged_ticket(store, ticket_id)
+    finally:
+        store.close()
+
+
 def add_case(
     ticket_id: int,
     out: Path | None = None,
@@ -90,11 +98,7 @@ def add_case(
     from sentinel.fixtures.files import manifest_path, read_manifest
 
     cfg = load_config(config)
-    store = Store.open(db)
-    try:
-        ticket, judgement = judged_ticket(store, ticket_id)
-    finally:
-        store.close()
+    ticket, judgement = _judged(ticket_id, db)
     service = cfg.service(ticket.service)
     path = manifest_path(fixture or service.fixture or service.name, fixtures_dir)
     if not path.exists():
@@ -127,11 +131,7 @@ def suppression(
     from sentinel.evaluation.feedback_cases import ticket_window
 
     cfg = load_config(config)
-    store = Store.open(db)
-    try:
-        ticket, judgement = judged_ticket(store, ticket_id)
-    finally:
-        store.close()
+    ticket, judgement = _judged(ticket_id, db)
     if not judgement.false_positive:
         raise SentinelError(f"ticket {ticket_id} was confirmed, not rejected: nothing to suppress")
     why = f"ticket {ticket.id} false positive: {judgement.reason}"

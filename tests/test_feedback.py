@@ -14,30 +14,18 @@ from sentinel.cli import _register, app
 from sentinel.config import SentinelConfig, load_config
 from sentinel.errors import SentinelError
 from sentinel.evaluation.cases import GENERATED_HEADER, load_suite, remove_generated
-from sentinel.models import Anomaly, Provenance, Status, Verdict
+from sentinel.models import Status, Verdict
 from sentinel.store import Store
+from tests.loop_fixtures import verdict
 
 SPIKE = datetime(2026, 10, 29, 14, 10, tzinfo=UTC)  # inside the bundled api-service latency spike
 
 
 def _verdict(at: datetime, status: Status) -> Verdict:
-    anomalies = [
-        Anomaly(
-            metric="latency_p99",
-            current_value=1.1,
-            baseline_value=0.25,
-            deviation_pct=340.0,
-            direction="up",
-            confidence=1.0,
-        )
-    ]
-    return Verdict(
-        service="api-service",
-        checked_at=at,
-        status=status,
-        anomalies=anomalies if status.alerts else [],
-        reasoning=f"{status.value} at {at:%H:%M}",
-        provenance=Provenance(path="statistical", detector="test"),
+    """A verdict raised on the bundled config's latency_p99 metric."""
+    v = verdict("api-service", at, status)
+    return v.model_copy(
+        update={"anomalies": [a.model_copy(update={"metric": "latency_p99"}) for a in v.anomalies]}
     )
 
 

@@ -28,7 +28,11 @@ from tests.test_notify import Webhook
 pytestmark = pytest.mark.slow
 
 
-def start_run(tmp_path: Path, log_name: str, *extra: str) -> tuple[subprocess.Popen, Path]:
+def start_run(
+    tmp_path: Path, log_name: str, *extra: str, db: str | None = None
+) -> tuple[subprocess.Popen, Path]:
+    """`sentinel run` on the loop fixture in `tmp_path`, recording into `db` (a path or URL;
+    default tmp_path/sentinel.db)."""
     log = tmp_path / log_name
     cmd = [
         sys.executable,
@@ -44,7 +48,7 @@ def start_run(tmp_path: Path, log_name: str, *extra: str) -> tuple[subprocess.Po
         "--speed",
         "1800",
         "--db",
-        str(tmp_path / "sentinel.db"),
+        db or str(tmp_path / "sentinel.db"),
         "--workers",
         "2",
         *extra,

@@ -8,12 +8,8 @@ and the ledger's advisory lock holds the call cap across processes.
 from __future__ import annotations
 
 import multiprocessing
-import os
-import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -24,7 +20,7 @@ from sentinel.notify import AlertBuilder
 from sentinel.store import Store, StoreError
 from tests.loop_fixtures import make_fixture, verdict, write_config
 from tests.servers import PostgresServer, kill_group, postgres_server
-from tests.test_run_loop import events, expected_tickets
+from tests.test_run_loop import events, expected_tickets, start_run
 
 pytestmark = pytest.mark.postgres
 T0 = datetime(2026, 11, 3, 12, 0, tzinfo=UTC)
@@ -128,34 +124,13 @@ def test_concurrent_processes_open_each_ticket_once(url, split):
 
 
 def test_two_sentinel_run_loops_share_one_database_without_duplicates(pg, url, tmp_path):
+    """Two replicas of the loop (10 s each: the 02:00 spike opens and resolves tickets)."""
     make_fixture(tmp_path)
     write_config(tmp_path / "services.yaml", {"svc-a": 300, "svc-b": 600})
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    procs, logs = [], []
-    for n in range(2):
-        logs.append(tmp_path / f"run{n}.log")
-        cmd = [
-            sys.executable,
-            "-m",
-            "sentinel",
-            "run",
-            "--config",
-            str(tmp_path / "services.yaml"),
-            "--fixtures-dir",
-            str(tmp_path),
-            "--fixture-start",
-            "2026-11-03T01:00Z",
-            "--speed",
-            "1800",
-            "--db",
-            url,
-            "--workers",
-            "2",
-            "--duration",
-            "10",  # the 02:00 spike opens and resolves tickets within ~4 s (real)
-        ]
-        with logs[-1].open("w") as out:
-            procs.append(subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env))
+    procs, logs = zip(
+        *(start_run(tmp_path, f"run{n}.log", "--duration", "10", db=url) for n in range(2)),
+        strict=True,
+    )
     try:
         for proc, log in zip(procs, logs, strict=True):
             assert proc.wait(180) == 0, log.read_text()[-3000:]
