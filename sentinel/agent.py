@@ -15,7 +15,7 @@ import structlog
 
 from sentinel.config import SentinelConfig, ServiceConfig
 from sentinel.errors import BudgetExceeded, LLMError
-from sentinel.models import Provenance, Status, Usage, Verdict
+from sentinel.models import Provenance, Route, Status, Usage, Verdict
 from sentinel.pipeline import Assessment, Assessor, Gate, Judge, ServiceData, collect
 from sentinel.redact import ensure_log_redaction, redact_model
 from sentinel.sources.base import MetricSource
@@ -112,7 +112,9 @@ class Agent:
                 at=data.at.isoformat(),
                 why=str(exc),
             )
-            verdict = _fallback(assessment.verdict, "budget-exhausted", f"model not called: {exc}")
+            verdict = _fallback(
+                assessment.verdict, Route.BUDGET_EXHAUSTED, f"model not called: {exc}"
+            )
             return replace(outcome, verdict=verdict, judged=True)
         except LLMError as exc:
             self.counts["llm-fallback"] += 1
@@ -125,7 +127,7 @@ class Agent:
             # A failed call may still have been billed; keep its usage and cost on the verdict.
             verdict = _fallback(
                 assessment.verdict,
-                "llm-fallback",
+                Route.LLM_FALLBACK,
                 f"model failed: {exc}",
                 getattr(exc, "usage", None),
                 getattr(exc, "cost_usd", None),
@@ -139,13 +141,13 @@ class Agent:
 
 def _fallback(
     verdict: Verdict,
-    path: str,
+    route: Route,
     note: str,
     usage: Usage | None = None,
     cost_usd: float | None = None,
 ) -> Verdict:
     """The statistical verdict, with provenance saying why the model's was not used."""
-    prov = verdict.provenance.model_copy(update={"path": path, "note": note})
+    prov = verdict.provenance.model_copy(update={"route": route, "note": note})
     return verdict.model_copy(update={"provenance": prov, "usage": usage, "cost_usd": cost_usd})
 
 
@@ -159,5 +161,5 @@ def unknown_verdict(data: ServiceData) -> Verdict:
         checked_at=data.at,
         status=Status.UNKNOWN,
         reasoning=f"No data to judge. {reasons}",
-        provenance=Provenance(path="no-data", data_source=data.data_source),
+        provenance=Provenance(route=Route.NO_DATA, data_source=data.data_source),
     )

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field, model_validator
 
 
 class Strict(BaseModel):
@@ -142,20 +142,78 @@ class Usage(BaseModel):
         )
 
 
-class Provenance(BaseModel):
-    """What produced a verdict, so any result can be traced to its detector, prompt and model."""
+class Route(enum.StrEnum):
+    """Which way through the pipeline a verdict came: the detectors alone, one model, the
+    tiered pair, or the statistical verdict standing in for a model that failed or was refused."""
 
-    path: str = Field(description="pipeline path, e.g. 'statistical', 'llm', 'llm-fallback'")
+    STATISTICAL = "statistical"
+    LLM = "llm"
+    TIERED = "tiered"
+    LLM_FALLBACK = "llm-fallback"
+    BUDGET_EXHAUSTED = "budget-exhausted"
+    NO_DATA = "no-data"
+    CHECK_FAILED = "check-failed"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def judged_by_model(self) -> bool:
+        """True when a model's answer is the verdict (`llm`, `tiered`)."""
+        return self in (Route.LLM, Route.TIERED)
+
+    @property
+    def asked_model(self) -> bool:
+        """True when the gate sent the check to a model, whether or not it answered."""
+        return self in (Route.LLM, Route.TIERED, Route.LLM_FALLBACK, Route.BUDGET_EXHAUSTED)
+
+
+class Provenance(BaseModel):
+    """What produced a verdict, so any result can be traced to its detector, prompt and model.
+
+    Typed: `route` (an enum), `model` (the alias that answered) and `escalated` (tiered: the
+    strong model was asked). `path` is their one-word label for humans and JSON readers
+    (`llm:<model>`, `tiered:<model>`, `statistical`, ...); a stored `path` from before
+    `route` existed is read back into these fields."""
+
+    route: Route = Field(description="pipeline route: statistical, llm, tiered, llm-fallback, ...")
     response_source: ResponseSource = "statistical"
     detector: str | None = None
     prompt_version: str | None = None
     model: str | None = None
+    escalated: bool = Field(
+        False,
+        description="tiered: the cheap model disagreed with the detectors, the strong one answered",
+    )
     backend: str | None = None
     data_source: str = ""
     note: str = ""
     model_status: Status | None = Field(
         None, description="the model's own status before floors (sentinel.llm.floors)"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_path(cls, data: object) -> object:
+        """Accept `path="llm:<model>"` (constructors, verdicts stored before `route`)."""
+        if not isinstance(data, dict) or "path" not in data:
+            return data
+        data = dict(data)
+        path = str(data.pop("path"))
+        if "route" not in data:
+            head, _, model = path.partition(":")
+            data["route"] = head
+            if model and not data.get("model"):
+                data["model"] = model
+            if head == Route.TIERED and "escalated" not in data:
+                data["escalated"] = str(data.get("note", "")).startswith("escalated:")
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def path(self) -> str:
+        """The route as one label: `llm:<model>` / `tiered:<model>` when a model answered."""
+        if self.route.judged_by_model and self.model:
+            return f"{self.route.value}:{self.model}"
+        return self.route.value
 
 
 class Verdict(BaseModel):

@@ -38,7 +38,7 @@ from sentinel.clock import (  # noqa: F401 (SimulatedClock, EPOCH: re-exported)
 )
 from sentinel.config import SentinelConfig, ServiceConfig
 from sentinel.errors import BudgetExceeded, ConfigError, SentinelError
-from sentinel.models import Provenance, Status, Verdict
+from sentinel.models import Provenance, Route, Status, Verdict
 from sentinel.notify import Notifier
 from sentinel.store import RecordResult, Store, StoreError
 from sentinel.telemetry import Telemetry
@@ -304,7 +304,7 @@ class Scheduler:
             log.error("check_failed", service=svc.name, slot=slot.isoformat(), error=str(exc))
             verdict = failed_verdict(svc.name, slot, f"check failed: {type(exc).__name__}: {exc}")
         duration = time.monotonic() - started
-        if verdict.status == Status.UNKNOWN and verdict.provenance.path == "no-data":
+        if verdict.status == Status.UNKNOWN and verdict.provenance.route == Route.NO_DATA:
             self.telemetry.error("no_data")
         self._record(verdict, duration)
 
@@ -380,19 +380,21 @@ class Scheduler:
                 name,
                 slot,
                 f"check interrupted by shutdown ({self.stop_reason}) after {self.grace_s:g} s",
-                path="interrupted",
+                route=Route.INTERRUPTED,
             )
             self._record(verdict, self.grace_s)
 
 
-def failed_verdict(service: str, at: datetime, reason: str, path: str = "check-failed") -> Verdict:
+def failed_verdict(
+    service: str, at: datetime, reason: str, route: Route = Route.CHECK_FAILED
+) -> Verdict:
     """UNKNOWN with the reason: the honest answer when a check could not be made."""
     return Verdict(
         service=service,
         checked_at=at,
         status=Status.UNKNOWN,
         reasoning=reason,
-        provenance=Provenance(path=path, note=reason[:500]),
+        provenance=Provenance(route=route, note=reason[:500]),
     )
 
 

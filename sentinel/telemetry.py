@@ -14,7 +14,7 @@ from typing import Any, TextIO
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-from sentinel.models import Verdict
+from sentinel.models import Route, Verdict
 from sentinel.redact import REDACTED, redact_event
 
 redact_secrets = redact_event  # the structlog processor; kept under its old name
@@ -138,9 +138,9 @@ class Telemetry:
                     self.tokens.labels(kind).inc(n)
         if verdict.cost_usd:
             self.cost.inc(verdict.cost_usd)
-        if prov.path == "llm-fallback":
+        if prov.route == Route.LLM_FALLBACK:
             self.errors.labels("model").inc()
-        if prov.path == "budget-exhausted":  # the agent's path when a cap refuses the call
+        if prov.route == Route.BUDGET_EXHAUSTED:  # the agent's route when a cap refuses the call
             self.budget_exhausted.inc()
 
     def model_failure(self, kind: str) -> None:

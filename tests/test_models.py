@@ -75,7 +75,7 @@ def test_verdict_rejects_naive_time_and_bad_confidence():
 
 def test_one_line_shows_status_and_top_anomaly():
     line = make_verdict().one_line()
-    assert "WARNING" in line and "latency_p99 +200%" in line and "[llm]" in line
+    assert "WARNING" in line and "latency_p99 +200%" in line and "[llm:claude-haiku-4-5]" in line
 
 
 def test_usage_adds_up():
@@ -120,3 +120,15 @@ def test_manifest_rejects_window_outside_range_and_unknown_metric():
         FixtureManifest.model_validate({**manifest, "kind": "synthetic"})
     with pytest.raises(ValidationError, match="Extra inputs"):
         FixtureManifest.model_validate({**manifest, "colour": "blue"})
+
+
+def test_provenance_is_typed_and_reads_back_the_old_path_strings():
+    from sentinel.models import Provenance, Route
+
+    old = Provenance.model_validate({"path": "tiered:sonnet", "note": "escalated: disagreement"})
+    assert (old.route, old.model, old.escalated) == (Route.TIERED, "sonnet", True)
+    assert old.path == "tiered:sonnet"
+    assert Provenance.model_validate_json(old.model_dump_json()) == old
+    fallback = Provenance(route=Route.LLM_FALLBACK, model=None)
+    assert fallback.path == "llm-fallback" and fallback.route.asked_model
+    assert not fallback.route.judged_by_model

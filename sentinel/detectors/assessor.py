@@ -32,7 +32,7 @@ from sentinel.config import DetectionConfig, MetricConfig
 from sentinel.detectors.base import Detector, describe_history
 from sentinel.detectors.evidence import metric_evidence
 from sentinel.detectors.registry import DETECTORS, make_detector, make_detector_for
-from sentinel.models import Action, Anomaly, Provenance, Status, Verdict
+from sentinel.models import Action, Anomaly, Provenance, Route, Status, Verdict
 from sentinel.pipeline import Assessment, MetricEvidence, ServiceData
 from sentinel.series import clean_series, to_ns
 
@@ -112,7 +112,7 @@ class StatisticalAssessor:
             if status.alerts
             else (Action.CONTINUE_MONITORING if status == Status.WATCH else Action.NONE),
             provenance=Provenance(
-                path="statistical", detector=self.detector, data_source=data.data_source
+                route=Route.STATISTICAL, detector=self.detector, data_source=data.data_source
             ),
         )
         score = max((f.escalation for f in known), default=0.0)

@@ -19,7 +19,7 @@ import numpy as np
 from sentinel.config import SentinelConfig
 from sentinel.evaluation.walk_forward import CheckRecord
 from sentinel.llm import projection
-from sentinel.models import Usage
+from sentinel.models import Route, Usage
 
 # Used only when the prompt cannot be rendered: a typical check prompt and answer, in tokens.
 FALLBACK_INPUT_TOKENS = 2500
@@ -86,7 +86,7 @@ def measured(records: Sequence[CheckRecord], detected: int, config: SentinelConf
         checks=len(records),
         escalations=sum(escalated) if escalated else None,
         model_calls=len(usage),
-        fallbacks=sum(r.verdict.provenance.path == "llm-fallback" for r in records),
+        fallbacks=sum(r.verdict.provenance.route == Route.LLM_FALLBACK for r in records),
         input_tokens=total.input_tokens,
         output_tokens=total.output_tokens,
         cache_read_tokens=total.cache_read_input_tokens,
@@ -129,9 +129,9 @@ def projected(
     rows, notes = projection.project(
         config, prices, [] if tiered else [models[0]], tiered, escalation_rate=rate
     )
-    aliases = [prices.model(m).alias for m in models]
-    want = f"tiered:{aliases[0]},{aliases[1]}" if tiered else f"gated llm:{aliases[0]}"
-    row = next(r for r in rows if r.strategy == want)
+    aliases = tuple(prices.model(m).alias for m in models)
+    kind = "tiered" if tiered else "gated"
+    row = next(r for r in rows if r.kind == kind and r.model_aliases == aliases)
     factor = 0.5 if batch else 1.0
     usd_per_call = row.usd_per_call * factor
     monthly, capped_by = projection.cap_monthly(config.llm, row.calls_per_month, usd_per_call)

@@ -25,7 +25,7 @@ from sentinel.llm.schema import (
     to_verdict,
     verdict_json_schema,
 )
-from sentinel.models import Provenance, Status, Verdict
+from sentinel.models import Provenance, Route, Status, Verdict
 from sentinel.pipeline import Assessment, ServiceData
 
 
@@ -56,7 +56,7 @@ class LLMJudge:
         return self.model.alias
 
     def judge(self, data: ServiceData, assessment: Assessment) -> Verdict:
-        verdict, _ = self.consult(data, assessment, f"llm:{self.alias}", self.deadline(data))
+        verdict, _ = self.consult(data, assessment, Route.LLM, self.deadline(data))
         return verdict
 
     def request(
@@ -76,7 +76,7 @@ class LLMJudge:
         self,
         data: ServiceData,
         assessment: Assessment,
-        path: str,
+        route: Route,
         deadline: Deadline | None = None,
     ) -> tuple[Verdict, ModelVerdict | LegacyModelVerdict]:
         """Ask the model once (plus at most one repair); the verdict and the raw answer."""
@@ -99,7 +99,7 @@ class LLMJudge:
             latest=latest_values(data),
             known_metrics={m.name for m in data.service.metrics},
             provenance=Provenance(
-                path=path,
+                route=route,
                 response_source=reply.response_source,
                 detector=assessment.detector,
                 prompt_version=self.prompt.version,
@@ -127,7 +127,7 @@ class TieredJudge:
 
     def judge(self, data: ServiceData, assessment: Assessment) -> Verdict:
         deadline = self.cheap.deadline(data)  # one budget for both models
-        first, answer = self.cheap.consult(data, assessment, f"tiered:{self.cheap.alias}", deadline)
+        first, answer = self.cheap.consult(data, assessment, Route.TIERED, deadline)
         if not self.needs_strong(answer, assessment):
             return first
         why = (
@@ -135,9 +135,7 @@ class TieredJudge:
             f"{assessment.verdict.status.value}: disagreement"
         )
         try:
-            second, _ = self.strong.consult(
-                data, assessment, f"tiered:{self.strong.alias}", deadline
-            )
+            second, _ = self.strong.consult(data, assessment, Route.TIERED, deadline)
         except BudgetExceeded as exc:
             return _annotate(first, f"{why}; {self.strong.alias} skipped: {exc}")
         except LLMError as exc:
@@ -157,7 +155,9 @@ class TieredJudge:
             update={
                 "usage": usage,
                 "cost_usd": (first.cost_usd or 0.0) + (second.cost_usd or 0.0),
-                "provenance": second.provenance.model_copy(update={"note": f"escalated: {why}"}),
+                "provenance": second.provenance.model_copy(
+                    update={"note": f"escalated: {why}", "escalated": True}
+                ),
             }
         )
 

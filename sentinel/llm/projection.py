@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from sentinel.config import LLMConfig, SentinelConfig, ServiceConfig
 from sentinel.llm.prices import MTOK, ModelInfo, PriceTable
 from sentinel.llm.prompts import load_prompt
 from sentinel.llm.tokens import estimated_tokens, output_tokens, sample_check
-from sentinel.models import Verdict
+from sentinel.models import Route, Verdict
 
 SECONDS_PER_MONTH = 30.4375 * 86400
 DEFAULT_ESCALATION_RATE = 0.05
@@ -41,8 +42,14 @@ class CallCost:
     basis: str  # "measured (n=..)" or "estimated"
 
 
+RowKind = Literal["statistical", "always-call", "gated", "tiered"]
+
+
 @dataclass(frozen=True)
 class Row:
+    """One projected design. `kind` and `model_aliases` say what it is, so callers pick a row
+    by those, never by parsing `strategy` (the label printed for humans)."""
+
     strategy: str
     models: str
     calls_per_month: float
@@ -51,6 +58,8 @@ class Row:
     capped_usd_per_month: float
     basis: str
     capped_by: str = ""  # the cap that binds ("monthly_budget_usd=50.0"), empty when none does
+    kind: RowKind = "statistical"
+    model_aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,21 +85,22 @@ def measure(
     `escalated` are the gate's decisions an eval records per check (its statistical replay of
     the config's detector): when given they are the escalation rate, the one the eval projects
     with; otherwise it is the share of model-strategy verdicts the gate sent to the model."""
-    vs = [v for v in verdicts if v.provenance.path != "no-data"]
-    judged = [v for v in vs if v.provenance.path != "statistical"]
-    has_model = any(v.provenance.path.startswith(("llm", "tiered", "budget")) for v in vs)
+    vs = [v for v in verdicts if v.provenance.route != Route.NO_DATA]
+    judged = [v for v in vs if v.provenance.route != Route.STATISTICAL]
+    has_model = any(v.provenance.route.asked_model for v in vs)
     escalation = len(judged) / len(vs) if vs and has_model else None
     flags = list(escalated)
     if flags:
         escalation = sum(flags) / len(flags)
-    tiered = [v for v in vs if v.provenance.path.startswith("tiered:")]
-    strong = [v for v in tiered if "escalated:" in v.provenance.note]
+    tiered = [v for v in vs if v.provenance.route == Route.TIERED]
+    strong = [v for v in tiered if v.provenance.escalated]
     costs: dict[str, list[float]] = {}
     sources: dict[str, set[str]] = {}
     for v in vs:
-        if v.provenance.path.startswith("llm:") and v.cost_usd is not None:
-            costs.setdefault(v.provenance.path[4:], []).append(v.cost_usd)
-            sources.setdefault(v.provenance.path[4:], set()).add(v.provenance.response_source)
+        model = v.provenance.model
+        if v.provenance.route == Route.LLM and model and v.cost_usd is not None:
+            costs.setdefault(model, []).append(v.cost_usd)
+            sources.setdefault(model, set()).add(v.provenance.response_source)
     return Measured(
         escalation_rate=escalation,
         strong_rate=len(strong) / len(tiered) if tiered else None,
@@ -172,12 +182,19 @@ def project(
         )
         return CallCost(total / checks, "estimated")
 
-    def row(strategy: str, names: str, calls: float, cost: CallCost, basis: str) -> Row:
+    def row(
+        kind: RowKind,
+        strategy: str,
+        aliases: tuple[str, ...],
+        calls: float,
+        cost: CallCost,
+        basis: str,
+    ) -> Row:
         month = calls * cost.usd
         capped, by = cap_monthly(llm, calls, cost.usd)
-        return Row(
-            strategy, names, calls, cost.usd, month, capped, f"tokens {cost.basis}; {basis}", by
-        )
+        basis = f"tokens {cost.basis}; {basis}"
+        names = "+".join(aliases)
+        return Row(strategy, names, calls, cost.usd, month, capped, basis, by, kind, aliases)
 
     rows = [Row("statistical", "-", 0, 0.0, 0.0, 0.0, "no model calls")]
     for name in models:
@@ -185,8 +202,9 @@ def project(
         seed = per_call(m, seed_tokens, 1.0, cache=False, version="v1-seed")
         rows.append(
             row(
+                "always-call",
                 f"always-call (seed) {m.alias}",
-                m.alias,
+                (m.alias,),
                 checks,
                 seed,
                 "every check calls the model, prompt v1-seed, no cache",
@@ -196,8 +214,9 @@ def project(
         m = prices.model(name)
         rows.append(
             row(
+                "gated",
                 f"gated llm:{m.alias}",
-                m.alias,
+                (m.alias,),
                 checks * esc,
                 per_call(m, v2_tokens, esc, cache=True),
                 f"escalation {esc:.1%} {esc_basis}; prompt {llm.prompt}",
@@ -214,8 +233,9 @@ def project(
         )
         rows.append(
             row(
+                "tiered",
                 f"tiered:{cheap.alias},{strong_m.alias}",
-                f"{cheap.alias}+{strong_m.alias}",
+                (cheap.alias, strong_m.alias),
                 calls,
                 mixed,
                 f"escalation {esc:.1%} {esc_basis}; strong model on {strong:.0%} {strong_basis}",
