@@ -138,16 +138,21 @@ def suppression(
     metrics = sorted({str(a["metric"]) for a in ticket.anomalies if a.get("metric")})
     if kind == "maintenance":
         start, end = ticket_window(ticket, cfg.detection.window_minutes)
-        item = Suppression(
-            start=start, end=end, services=[ticket.service], metrics=metrics, reason=why
-        )
-        key = "suppressions"
-    else:
-        metric = metrics[0] if len(metrics) == 1 else None
-        item = KnownIssue(service=ticket.service, metric=metric, until=until, note=why)
+        items: list[Suppression | KnownIssue] = [
+            Suppression(
+                start=start, end=end, services=[ticket.service], metrics=metrics, reason=why
+            )
+        ]
+        key, hint = "suppressions", ""
+    else:  # one per metric the ticket names: never the whole service unless it names none
+        items = [
+            KnownIssue(service=ticket.service, metric=m, until=until, note=why)
+            for m in metrics or [None]
+        ]
         key = "known_issues"
-    body = {"detection": {key: [item.model_dump(mode="json", exclude_none=True)]}}
+        hint = "" if until else "; no `until`: it caps them until you remove it"
+    body = {"detection": {key: [i.model_dump(mode="json", exclude_none=True) for i in items]}}
     return (
         f"# add to {key} under detection: in your services file (then `sentinel run` reloads "
-        f"on SIGHUP)\n" + yaml.safe_dump(body, sort_keys=False, width=99)
+        f"on SIGHUP){hint}\n" + yaml.safe_dump(body, sort_keys=False, width=99)
     )

@@ -102,15 +102,17 @@ def test_a_rejected_ticket_becomes_a_hard_negative_case_and_a_valid_suppression(
     assert "min_severity" not in body["windows"][0]
     load_suite(tmp_path, load_config(None))  # valid as a case
     config = load_config(None).model_dump(mode="json")
+    until = datetime(2026, 11, 30, tzinfo=UTC)
     for kind, key in [("maintenance", "suppressions"), ("known-issue", "known_issues")]:
-        snippet = yaml.safe_load(feedback.suppression(1, kind=kind, db=db))
-        [item] = snippet["detection"][key]
+        snippet = yaml.safe_load(feedback.suppression(1, kind=kind, db=db, until=until))
+        [item] = snippet["detection"][key]  # one per metric the ticket names
         assert "planned load test" in item.get("reason", item.get("note", ""))
         config["detection"][key] = [item]
     checked = SentinelConfig.model_validate(config).detection
     assert checked.suppressions[0].services == ["api-service"]
     assert checked.suppressions[0].start == datetime(2026, 10, 29, 13, 55, tzinfo=UTC)
     assert checked.known_issues[0].metric == "latency_p99"
+    assert checked.known_issues[0].until == until
 
 
 def test_a_ticket_outside_the_fixture_says_to_record_its_data_first(tmp_path):

@@ -114,6 +114,9 @@ def reject_ticket(
             "window) or known-issue (the service/metric from now on)"
         ),
     ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="known-issue: expires then (ISO, UTC if no offset)")
+    ] = None,
     config: Annotated[
         Path | None, typer.Option(help="services file [default: SENTINEL_CONFIG]")
     ] = None,
@@ -128,5 +131,8 @@ def reject_ticket(
     typer.echo(f"ticket {ticket_id} rejected by {f.judged_by} at {f.judged_at:%Y-%m-%d %H:%M}Z")
     if suppress is not None:
         kind = "maintenance" if suppress == "maintenance" else "known-issue"
-        typer.echo(feedback.suppression(ticket_id, kind=kind, db=db, config=config))
+        from sentinel.cli.record import parse_time
+
+        expires = parse_time(until) if until else None
+        typer.echo(feedback.suppression(ticket_id, kind=kind, db=db, config=config, until=expires))
     typer.echo(f"next: sentinel eval add-case --from-ticket {ticket_id} (a hard negative)")
