@@ -80,3 +80,79 @@ def nezha_slice(out: Path, rows: int = 120) -> Path:
     body = {h: v for h, v in kept.items() if v}
     (day / f"{NEZHA_DATE}-fault_list.json").write_text(json.dumps(body, indent=1))
     return out
+
+
+def _nezha_rows(pod: str, rows: int, columns: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+    """(minute 'YYYY-MM-DD HH:MM:SS', values) of a real Nezha pod's first `rows` rows."""
+    lines = _lines(need("nezha") / NEZHA_DATE / "metric" / f"{pod}_metric.csv.gz")
+    header = lines[0].split(",")
+    idx = [header.index(c) for c in columns]
+    out = []
+    for line in lines[1 : rows + 1]:
+        cells = line.split(",")
+        out.append((cells[0][:19], [cells[i] for i in idx]))
+    return out
+
+
+def nezha_faults(pod: str, before: str) -> list[dict[str, str]]:
+    """The real faults injected into `pod` on NEZHA_DATE before the minute `before`."""
+    faults = json.loads((need("nezha") / NEZHA_DATE / f"{NEZHA_DATE}-fault_list.json").read_text())
+    return [
+        f
+        for items in faults.values()
+        for f in items
+        if f["inject_pod"] == pod and f["inject_time"] < before
+    ]
+
+
+NAB_FILE = "realNezha/frontend_cpu.csv"
+
+
+def nab_slice(out: Path, rows: int = 120) -> Path:
+    """The NAB layout (data/<category>/<name>.csv + labels/combined_windows.json) holding a real
+    series: the Nezha frontend pod's CPU for its first `rows` minutes, one window per real fault
+    injected into it (injection minute to +10 min, as the Nezha import makes them)."""
+    from datetime import datetime, timedelta
+
+    pod = NEZHA_PODS[0]
+    series = _nezha_rows(pod, rows, ("CpuUsage(m)",))
+    data = out / "data" / NAB_FILE
+    data.parent.mkdir(parents=True, exist_ok=True)
+    data.write_text("timestamp,value\n" + "".join(f"{t},{v[0]}\n" for t, v in series))
+    windows = []
+    for f in nezha_faults(pod, series[-11][0]):
+        start = datetime.fromisoformat(f["inject_time"])
+        windows.append([str(start), str(start + timedelta(minutes=10))])
+    (out / "labels").mkdir(parents=True, exist_ok=True)
+    (out / "labels" / "combined_windows.json").write_text(json.dumps({NAB_FILE: windows}))
+    return out
+
+
+def csv_slice(out: Path, rows: int = 120) -> tuple[Path, Path]:
+    """A user's own export (time column + two value columns) of the real Nezha frontend pod,
+    and a windows file with its real faults (kind = the injected fault type)."""
+    pod = NEZHA_PODS[0]
+    series = _nezha_rows(pod, rows, ("CpuUsage(m)", "PodServerLatencyP90(s)"))
+    out.mkdir(parents=True, exist_ok=True)
+    data = out / "frontend.csv"
+    data.write_text(
+        "time,CpuUsage(m),PodServerLatencyP90(s)\n"
+        + "".join(f"{t},{a},{b}\n" for t, (a, b) in series)
+    )
+    windows = out / "windows.csv"
+    lines = ["start,end,kind,metrics"]
+    for f in nezha_faults(pod, series[-11][0]):
+        start = f["inject_time"].replace(" ", "T") + "Z"
+        lines.append(
+            f"{start},{_plus_minutes(f['inject_time'], 10)},{f['inject_type']},cpu_usage_m"
+        )
+    windows.write_text("\n".join(lines) + "\n")
+    return data, windows
+
+
+def _plus_minutes(text: str, minutes: int) -> str:
+    from datetime import datetime, timedelta
+
+    return (datetime.fromisoformat(text) + timedelta(minutes=minutes)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )

@@ -1,5 +1,6 @@
-"""`sentinel fixtures import nab|csv`: the Numenta layout and a user's own CSV export (small
-files written here: no public benchmark data is held in this project)."""
+"""`sentinel fixtures import nab|csv` on real data: the Numenta layout and a user's own CSV export
+built at test time from the real Nezha frontend pod (../shared/datasets), with its real faults
+as the labelled windows. No public benchmark data is held in this project."""
 
 from __future__ import annotations
 
@@ -12,78 +13,97 @@ from sentinel import importers
 from sentinel.errors import FixtureError
 from sentinel.fixtures.files import load_fixture
 from sentinel.importers.write import write_import
+from tests.realdata import NAB_FILE, NEZHA_PODS, csv_slice, nab_slice, nezha_faults
 
-T0 = datetime(2024, 3, 4, tzinfo=UTC)
-
-
-def _csv(path, rows=100, step=300, header="timestamp,value", swap=None):
-    lines = [header]
-    for i in range(rows):
-        t = T0 + timedelta(seconds=step * i)
-        lines.append(f"{t:%Y-%m-%d %H:%M:%S},{i % 7}" + (",1.5" if header.count(",") == 2 else ""))
-    if swap:
-        lines[swap], lines[swap + 1] = lines[swap + 1], lines[swap]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n")
-    return path
+FIRST = datetime(2022, 8, 22, 3, 51, 19, tzinfo=UTC)  # the frontend pod's first minute
+ROWS = 120
 
 
-def _nab(root, windows, **kw):
-    _csv(root / "data" / "realKnownCause" / "machine.csv", **kw)
-    (root / "labels").mkdir(parents=True)
-    (root / "labels" / "combined_windows.json").write_text(
-        json.dumps({"realKnownCause/machine.csv": windows})
-    )
-    return root
+def _faults() -> list[dict[str, str]]:
+    last = FIRST + timedelta(minutes=ROWS - 11)
+    return nezha_faults(NEZHA_PODS[0], f"{last:%Y-%m-%d %H:%M:%S}")
 
 
-def test_nab_file_becomes_a_fixture_with_its_windows_end_inclusive(tmp_path):
-    src = _nab(tmp_path / "nab", [["2024-03-04 01:00:00.000000", "2024-03-04 02:00:00.000000"]])
-    data = importers.read("nab", src, progress=False)
-    [path] = write_import(data, tmp_path / "out", progress=False)
+def test_nab_real_series_becomes_a_fixture_with_rows_timestamps_and_windows(tmp_path):
+    src = nab_slice(tmp_path / "nab", rows=ROWS)
+    [path] = write_import(importers.read("nab", src, progress=False), tmp_path / "out")
     fixture = load_fixture(path)
-    assert fixture.name == "realknowncause-machine" and fixture.manifest.step_seconds == 300
-    assert len(fixture.data) == 100
-    [w] = fixture.manifest.labels
-    assert (w.start, w.end) == (T0 + timedelta(hours=1), T0 + timedelta(hours=2, minutes=5))
+    assert fixture.name == "realnezha-frontend_cpu" and fixture.manifest.step_seconds == 60
+    cpu = fixture.raw("value")
+    assert len(fixture.data) == len(cpu) == ROWS
+    assert cpu.index[0] == FIRST and cpu.index[-1] == FIRST + timedelta(minutes=ROWS - 1)
+    faults = _faults()
+    assert len(fixture.manifest.labels) == len(faults) >= 2
+    for w, f in zip(fixture.manifest.labels, faults, strict=True):
+        start = datetime.fromisoformat(f["inject_time"]).replace(tzinfo=UTC)
+        assert (w.start, w.end) == (start, start + timedelta(minutes=11))  # end inclusive + step
+        assert w.kind == "nab_window"
     assert "AGPL" in fixture.manifest.imported.licence
 
 
 def test_nab_window_outside_the_data_is_rejected(tmp_path):
-    src = _nab(tmp_path / "nab", [["2024-04-01 00:00:00", "2024-04-01 01:00:00"]])
-    with pytest.raises(FixtureError, match=r"machine.csv window 1: window .* outside the data"):
+    src = nab_slice(tmp_path / "nab", rows=ROWS)
+    labels = src / "labels" / "combined_windows.json"
+    labels.write_text(json.dumps({NAB_FILE: [["2022-08-23 00:00:00", "2022-08-23 01:00:00"]]}))
+    with pytest.raises(
+        FixtureError, match=r"frontend_cpu.csv window 1: window .* outside the data"
+    ):
         importers.read("nab", src, progress=False)
 
 
 def test_nab_unsorted_timestamps_are_rejected_naming_the_row(tmp_path):
-    src = _nab(tmp_path / "nab", [], swap=10)
-    with pytest.raises(FixtureError, match=r"machine.csv: row 12: unsorted"):
+    src = nab_slice(tmp_path / "nab", rows=ROWS)
+    data = src / "data" / NAB_FILE
+    lines = data.read_text().splitlines()
+    lines[10], lines[11] = lines[11], lines[10]  # file rows 11 and 12 (header is row 1)
+    data.write_text("\n".join(lines) + "\n")
+    with pytest.raises(FixtureError, match=r"frontend_cpu.csv: row 12: unsorted"):
         importers.read("nab", src, progress=False)
 
 
-def test_csv_export_with_windows_file(tmp_path):
-    data_file = _csv(tmp_path / "export.csv", rows=60, step=60, header="time,Latency(s),errors")
-    windows = tmp_path / "windows.csv"
-    windows.write_text(
-        "start,end,kind,metrics\n2024-03-04T00:10:00Z,2024-03-04T00:20:00Z,spike,latency_s\n"
-    )
+def test_nab_duplicate_timestamp_is_rejected_naming_the_row(tmp_path):
+    src = nab_slice(tmp_path / "nab", rows=ROWS)
+    data = src / "data" / NAB_FILE
+    lines = data.read_text().splitlines()
+    lines[21] = lines[20].split(",")[0] + "," + lines[21].split(",")[1]
+    data.write_text("\n".join(lines) + "\n")
+    with pytest.raises(FixtureError, match=r"frontend_cpu.csv: row 22: duplicate"):
+        importers.read("nab", src, progress=False)
+
+
+def test_csv_real_export_with_windows_file(tmp_path):
+    data_file, windows = csv_slice(tmp_path / "export", rows=ROWS)
     data = importers.read(
-        "csv", data_file, progress=False, windows=windows, timestamp_column="time", service="svc"
+        "csv", data_file, progress=False, windows=windows, timestamp_column="time", service="fe"
     )
     [path] = write_import(data, tmp_path / "out", progress=False)
     fixture = load_fixture(path)
-    assert [m.name for m in fixture.manifest.metrics] == ["latency_s", "errors"]
-    assert fixture.manifest.metrics[0].unit == "s"
-    [w] = fixture.manifest.labels
-    assert w.kind == "spike" and w.metrics == ["latency_s"] and w.end == T0 + timedelta(minutes=21)
+    assert [m.name for m in fixture.manifest.metrics] == ["cpu_usage_m", "pod_server_latency_p90_s"]
+    assert fixture.manifest.metrics[1].unit == "s"
+    cpu = fixture.raw("cpu_usage_m")
+    assert len(fixture.data) == 2 * ROWS and len(cpu) == ROWS and cpu.index[0] == FIRST
+    assert cpu.iloc[0] == pytest.approx(5.341930494693208)  # the pod's first CpuUsage(m)
+    faults = _faults()
+    assert [w.kind for w in fixture.manifest.labels] == [f["inject_type"] for f in faults]
+    first = fixture.manifest.labels[0]
+    start = datetime.fromisoformat(faults[0]["inject_time"]).replace(tzinfo=UTC)
+    assert first.metrics == ["cpu_usage_m"]
+    assert (first.start, first.end) == (start, start + timedelta(minutes=11))
 
 
 def test_csv_missing_timestamp_column_and_unknown_window_metric_are_rejected(tmp_path):
-    data_file = _csv(tmp_path / "export.csv", rows=30, step=60)
-    windows = tmp_path / "w.csv"
-    windows.write_text("start,end\n2024-03-04T00:10:00Z,2024-03-04T00:20:00Z\n")
+    data_file, windows = csv_slice(tmp_path / "export", rows=ROWS)
     with pytest.raises(FixtureError, match=r"row 1 \(header\): missing column\(s\) \['ts'\]"):
         importers.read("csv", data_file, progress=False, windows=windows, timestamp_column="ts")
-    windows.write_text("start,end,metrics\n2024-03-04T00:10:00Z,2024-03-04T00:20:00Z,cpu\n")
-    with pytest.raises(FixtureError, match=r"w.csv: row 2: unknown metrics \['cpu'\]"):
-        importers.read("csv", data_file, progress=False, windows=windows)
+    windows.write_text("start,end,metrics\n2022-08-22T04:00:00Z,2022-08-22T04:10:00Z,memory\n")
+    with pytest.raises(FixtureError, match=r"windows.csv: row 2: unknown metrics \['memory'\]"):
+        importers.read("csv", data_file, progress=False, windows=windows, timestamp_column="time")
+
+
+def test_csv_non_numeric_value_is_rejected_naming_the_row(tmp_path):
+    data_file, windows = csv_slice(tmp_path / "export", rows=ROWS)
+    lines = data_file.read_text().splitlines()
+    lines[30] = lines[30].split(",")[0] + ",fast," + lines[30].split(",")[2]
+    data_file.write_text("\n".join(lines) + "\n")
+    with pytest.raises(FixtureError, match=r"frontend.csv: row 31"):
+        importers.read("csv", data_file, progress=False, windows=windows, timestamp_column="time")
