@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     AwareDatetime,
     Field,
@@ -21,8 +20,10 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sentinel.errors import ConfigError
-from sentinel.models import MetricType, Strict
+from sentinel.models import BadDirection, MetricType, Strict
 from sentinel.redact import register_secret, userinfo_secrets
+from sentinel.yamlfiles import format_validation_error as format_validation_error
+from sentinel.yamlfiles import load_yaml as load_yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "services.yaml"
@@ -85,7 +86,6 @@ class Settings(BaseSettings):
 
 
 Seasonality = Literal["hour_of_week", "hour_of_day", "none"]
-BadDirection = Literal["up", "down", "both"]
 
 
 def _unique_names(items: list[Any], what: str) -> list[Any]:
@@ -352,54 +352,6 @@ def resolve_path(path: Path) -> Path:
         return path
     candidate = PROJECT_ROOT / path
     return candidate if candidate.exists() else path
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects a key given twice in one mapping (PyYAML keeps the last one
-    silently, so a pasted block could override a setting unseen)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"duplicate key {key!r} (first at line {seen[key]})",
-                    key_node.start_mark,
-                )
-            seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
-
-
-def load_yaml(path: Path) -> Any:
-    """Parse a YAML file, turning every failure into a one-line ConfigError naming the file."""
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read file: {exc.strerror or exc}") from exc
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}{where}: malformed YAML: {problem}") from exc
-
-
-def format_validation_error(path: Path, exc: ValidationError) -> str:
-    """One line per problem: `file: key.path: message`."""
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (check spelling; unknown keys are not ignored)"
-        lines.append(f"{path}: {loc}: {msg}")
-    return "\n".join(lines)
 
 
 def load_config(path: Path | str | None = None) -> SentinelConfig:

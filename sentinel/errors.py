@@ -19,10 +19,6 @@ class SourceError(SentinelError):
     """A data source (Prometheus, Loki, Tempo) failed: unreachable, timed out or rejected a query."""
 
 
-class NoDataError(SourceError):
-    """A query succeeded but returned no samples. Callers turn this into an UNKNOWN verdict."""
-
-
 class LLMError(SentinelError):
     """A model call failed after the SDK's retries, was refused, truncated or returned junk."""
 

@@ -90,6 +90,10 @@ def action_for(status: Status) -> Action:
 
 
 Direction = Literal["up", "down"]
+"""Which way a value moved (an anomaly's direction)."""
+BadDirection = Literal["up", "down", "both"]
+"""Which way(s) of moving count as bad for a metric: the config's `bad_direction`, the
+detectors' `direction` (the one declaration of both)."""
 
 
 class Anomaly(BaseModel):

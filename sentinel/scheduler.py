@@ -40,11 +40,11 @@ from sentinel.config import SentinelConfig, ServiceConfig
 from sentinel.errors import BudgetExceeded, ConfigError, SentinelError
 from sentinel.models import Provenance, Route, Status, Verdict
 from sentinel.notify import Notifier
-from sentinel.store import RecordResult, Store, StoreError
+from sentinel.store import Store
+from sentinel.store_backlog import StoreBacklog
 from sentinel.telemetry import Telemetry
 
 log = structlog.get_logger("sentinel.scheduler")
-BACKLOG_MAX = 10_000  # verdicts kept in memory while the store is down
 
 CheckFn = Callable[[ServiceConfig, datetime], Verdict]
 
@@ -101,8 +101,9 @@ class Scheduler:
         self._wakeup = threading.Event()  # a worker finished: capacity for a waiting service
         self._generation = 0
         self._services: dict[str, ServiceConfig] = {}
-        self._backlog: deque[Verdict] = deque()
-        self._backlog_lock = threading.Lock()
+        self._backlog = (
+            StoreBacklog(store, self.telemetry, self._wake_notifier) if store is not None else None
+        )
         self.completed = 0
 
     # -- public -------------------------------------------------------------------------------
@@ -311,8 +312,8 @@ class Scheduler:
     def _record(self, verdict: Verdict, duration: float) -> None:
         self.telemetry.verdict(verdict, duration)
         result = None
-        if self.store is not None:
-            result = self._store_in_order(verdict)
+        if self._backlog is not None:
+            result = self._backlog.record(verdict)
         self.completed += 1
         log.info(
             "check_done",
@@ -329,40 +330,9 @@ class Scheduler:
         if self.on_verdict is not None:
             self.on_verdict(verdict)
 
-    def _store_in_order(self, verdict: Verdict) -> RecordResult | None:
-        """Record `verdict` after any backlog left by a store outage, oldest first.
-
-        Recording is idempotent, so a verdict retried after an ambiguous failure is harmless.
-        The backlog is bounded; past `BACKLOG_MAX` the oldest verdicts are dropped and counted.
-        """
-        assert self.store is not None
-        with self._backlog_lock:
-            if len(self._backlog) >= BACKLOG_MAX:
-                self._backlog.popleft()
-                self.telemetry.error("backlog_dropped")
-            self._backlog.append(verdict)
-            result = None
-            while self._backlog:
-                head = self._backlog[0]
-                try:
-                    got = self.store.record(head)
-                except StoreError as exc:
-                    self.telemetry.error("store")
-                    log.error(
-                        "verdict_not_recorded_yet",
-                        service=head.service,
-                        backlog=len(self._backlog),
-                        error=str(exc),
-                    )
-                    self.telemetry.store_backlog.set(len(self._backlog))
-                    return None
-                self._backlog.popleft()
-                if head is verdict:
-                    result = got
-                elif got.queued_alert and self.notifier is not None:
-                    self.notifier.wake()
-            self.telemetry.store_backlog.set(0)
-            return result
+    def _wake_notifier(self) -> None:
+        if self.notifier is not None:
+            self.notifier.wake()
 
     def _drain(self, once: bool) -> None:
         """Let in-flight checks finish within the grace period; record the rest as interrupted."""

@@ -73,7 +73,7 @@ def test_alarm_table_counts_caught_incidents_negatives_and_false_alarms():
         "alarms": 3,
         "incidents caught": "1/1",
         "hard negatives hit": "1/1",
-        "false alarms": 1,
+        "false alarms": 2,  # the eval's rule: an alarm in a hard negative is false too
     }
     assert table.loc[0.9, "hard negatives hit"] == "0/1"
 

@@ -15,7 +15,13 @@ from sentinel.checks import build_agent
 from sentinel.config import SentinelConfig, load_config
 from sentinel.errors import ConfigError, SourceError
 from sentinel.models import Status
-from sentinel.scheduler import Scheduler, SimulatedClock, slot_floor, stable_fraction
+from sentinel.scheduler import (
+    Scheduler,
+    SimulatedClock,
+    failed_verdict,
+    slot_floor,
+    stable_fraction,
+)
 from sentinel.sources.fixture_source import FixtureSource
 from sentinel.store import RecordResult, Store, StoreError
 from sentinel.telemetry import Telemetry
@@ -310,3 +316,18 @@ def test_a_cold_start_of_many_services_warms_them_gradually_without_skipping_slo
     assert all(len(rec.calls[s.name]) >= 2 for s in config.services)  # every service warmed
     for calls in rec.calls.values():  # after its warm-up check a service has every slot
         assert all((b - a).total_seconds() == 10 for a, b in pairwise(calls[1:]))
+
+
+def test_a_long_outage_keeps_only_the_newest_verdicts_and_counts_the_dropped():
+    from sentinel.store_backlog import StoreBacklog
+
+    store = DownThenUpStore(failures=5)
+    telemetry = Telemetry()
+    backlog = StoreBacklog(store, telemetry, max_size=3)  # type: ignore[arg-type]
+    verdicts = [failed_verdict("api-service", T0 + timedelta(minutes=i), "x") for i in range(6)]
+    results = [backlog.record(v) for v in verdicts]
+    assert results[:5] == [None] * 5 and results[5] is not None
+    assert [v.checked_at for v in store.recorded] == [v.checked_at for v in verdicts[3:]]
+    dropped = {"kind": "backlog_dropped"}
+    assert telemetry.registry.get_sample_value("sentinel_errors_total", dropped) == 3
+    assert len(backlog) == 0

@@ -14,14 +14,15 @@ Non-finite inputs score 0 (a gap is not an anomaly); a series fitted on fewer th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from sentinel.models import BadDirection
 from sentinel.series import clean_series, to_ns
 
-Direction = Literal["up", "down", "both"]
+Direction = BadDirection  # the detectors' name for sentinel.models.BadDirection
 SCORE_LEVELS = {"watch": 0.5, "warning": 0.7, "critical": 0.9}
 
 detector_params = dataclass(kw_only=True, eq=False, repr=False)

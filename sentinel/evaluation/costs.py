@@ -21,10 +21,6 @@ from sentinel.evaluation.walk_forward import CheckRecord
 from sentinel.llm import projection
 from sentinel.models import Route, Usage
 
-# Used only when the prompt cannot be rendered: a typical check prompt and answer, in tokens.
-FALLBACK_INPUT_TOKENS = 2500
-FALLBACK_OUTPUT_TOKENS = 350
-
 
 @dataclass
 class CostStats:

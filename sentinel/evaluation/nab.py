@@ -40,7 +40,6 @@ from sentinel.evaluation.scoring import STANDARD, NabProfile, scaled_sigmoid
 from sentinel.series import to_ns
 
 PROBATION_PERCENT = 0.15
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 @dataclass(frozen=True)

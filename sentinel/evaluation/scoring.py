@@ -218,10 +218,17 @@ def score_service(
     )
 
 
+def in_incident(t: datetime, incidents: Sequence[LabelledWindow], grace: timedelta) -> bool:
+    """The false-alarm rule (the eval's and notebook 01's): an alerting check at `t` belongs to
+    an incident when it falls in `[start, end + grace)` of one; anywhere else, hard negatives
+    included, it is a false alarm."""
+    return any(w.start <= t < w.end + grace for w in incidents)
+
+
 def attribute(alarm: Alarm, incidents: Sequence[LabelledWindow], grace: timedelta) -> Alarm:
-    """The alarm-to-incident rule every metric uses: true if a verdict falls in `[start, end +
-    grace)` of an incident; a detection of each window at its first verdict inside it."""
-    hit = any(w.start <= t < w.end + grace for t in alarm.times for w in incidents)
+    """The alarm-to-incident rule every metric uses: true if a verdict is `in_incident`; a
+    detection of each window at its first verdict inside it."""
+    hit = any(in_incident(t, incidents, grace) for t in alarm.times)
     detections = tuple(
         sorted(
             next(t for t in alarm.times if w.contains(t))

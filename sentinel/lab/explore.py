@@ -16,6 +16,7 @@ import pandas as pd
 
 from sentinel.config import MetricConfig, ServiceConfig
 from sentinel.detectors.registry import DETECTORS, make_detector_for
+from sentinel.evaluation.scoring import DEFAULT_GRACE, in_incident
 from sentinel.models import LabelledWindow
 from sentinel.series import to_ns
 from sentinel.sources.base import MetricSource
@@ -122,24 +123,26 @@ def alarm_table(
     thresholds: Iterable[float],
     min_points: int = 3,
     window_minutes: int = 15,
-    grace: timedelta = timedelta(minutes=15),
+    grace: timedelta = DEFAULT_GRACE,
 ) -> pd.DataFrame:
-    """Per threshold: alarms raised, incidents caught, hard negatives hit, false alarms.
-
-    An alarm overlapping a labelled window (or within `grace` after its end) belongs to it; any
-    other alarm is false.
+    """Per threshold: alarms raised, incidents caught, hard negatives hit, false alarms, by the
+    eval's rules (sentinel.evaluation.scoring): an incident is caught by an alarming point inside
+    it, an alarm is false unless one of its points is `in_incident` (inside an incident or
+    `grace` after it; an alarm in a hard negative is false), `grace` defaulting to the eval's.
     """
     incidents = [w for w in labels if not w.hard_negative]
     negatives = [w for w in labels if w.hard_negative]
     rows = []
     for th in thresholds:
-        found = spans(alarm_points(scores, th, min_points, window_minutes))
+        flags = alarm_points(scores, th, min_points, window_minutes)
+        times = [t.to_pydatetime() for t in flags.index[flags.to_numpy(dtype=bool)]]
+        found = spans(flags)
 
-        def hits(w: LabelledWindow, found=found) -> bool:
-            return any(a <= w.end + grace and b >= w.start for a, b in found)
+        def hits(w: LabelledWindow, times=times) -> bool:
+            return any(w.contains(t) for t in times)
 
-        def labelled(a: datetime, b: datetime) -> bool:
-            return any(a <= w.end + grace and b >= w.start for w in labels)
+        def labelled(a: datetime, b: datetime, times=times) -> bool:
+            return any(in_incident(t, incidents, grace) for t in times if a <= t <= b)
 
         rows.append(
             {
