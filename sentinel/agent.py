@@ -104,39 +104,34 @@ class Agent:
         self.counts["escalated"] += 1
         try:
             verdict = self.judge.judge(data, assessment)
-        except BudgetExceeded as exc:
-            self.counts["budget-exhausted"] += 1
-            log.warning(
-                "agent.budget_exhausted",
-                service=data.service.name,
-                at=data.at.isoformat(),
-                why=str(exc),
-            )
-            verdict = _fallback(
-                assessment.verdict, Route.BUDGET_EXHAUSTED, f"model not called: {exc}"
-            )
-            return replace(outcome, verdict=verdict, judged=True)
-        except LLMError as exc:
-            self.counts["llm-fallback"] += 1
-            log.warning(
-                "agent.llm_fallback",
-                service=data.service.name,
-                at=data.at.isoformat(),
-                why=str(exc),
-            )
-            # A failed call may still have been billed; keep its usage and cost on the verdict.
-            verdict = _fallback(
-                assessment.verdict,
-                Route.LLM_FALLBACK,
-                f"model failed: {exc}",
-                getattr(exc, "usage", None),
-                getattr(exc, "cost_usd", None),
-            )
-            return replace(outcome, verdict=verdict, judged=True)
+        except (BudgetExceeded, LLMError) as exc:
+            return replace(outcome, verdict=self._fall_back(data, assessment, exc), judged=True)
         self.counts[verdict.provenance.path] += 1
         if assessment.verdict.unjudged and not verdict.unjudged:  # unknown is not recovery
             verdict = verdict.model_copy(update={"unjudged": assessment.verdict.unjudged})
         return replace(outcome, verdict=verdict, judged=True)
+
+    def _fall_back(
+        self, data: ServiceData, assessment: Assessment, exc: BudgetExceeded | LLMError
+    ) -> Verdict:
+        """The statistical verdict when a cap refused the call or the model failed, counted and
+        logged; a failed call may still have been billed, so its usage and cost stay on it."""
+        refused = isinstance(exc, BudgetExceeded)
+        route = Route.BUDGET_EXHAUSTED if refused else Route.LLM_FALLBACK
+        self.counts[route.value] += 1
+        log.warning(
+            "agent.budget_exhausted" if refused else "agent.llm_fallback",
+            service=data.service.name,
+            at=data.at.isoformat(),
+            why=str(exc),
+        )
+        return _fallback(
+            assessment.verdict,
+            route,
+            f"model not called: {exc}" if refused else f"model failed: {exc}",
+            getattr(exc, "usage", None),
+            getattr(exc, "cost_usd", None),
+        )
 
 
 def _fallback(

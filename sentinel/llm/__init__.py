@@ -1,7 +1,7 @@
 """The model judge: backends (Anthropic API, Bedrock, replay), prompts, prices, cost controls.
 
 Entry point: `build_judge(strategy, settings, config, replay_dir, mode)`; see docs/llm.md.
-`build_judge` and `parse_strategy` load `sentinel.llm.factory` (and the SDK) on first use, so the
+`build_judge` loads `sentinel.llm.factory` (and the SDK) on first use, so the
 light modules here (prices, credentials) import without anthropic: the CLI checks a strategy's
 model names and credentials before it imports anything heavy.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["build_judge", "parse_strategy"]
+__all__ = ["build_judge"]  # strategy strings: sentinel.strategy.parse_strategy
 
 
 def __getattr__(name: str) -> Any:

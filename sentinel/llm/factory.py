@@ -1,4 +1,5 @@
-"""Build a judge from a strategy string: the one entry point the CLI, notebooks and eval use.
+"""Build a judge from a strategy string, behind the config's budget guard: what
+`sentinel.checks.build_agent` (every front door's builder) calls for a model strategy.
 
 Strategies: `statistical` (no judge), `llm:<model>`, `tiered:<cheap>,<strong>`; models by alias,
 short name or id from prices.yaml, or `local` for the self-hosted model in llm.local. Modes: `live` (call the API), `record` (replay what is
@@ -24,15 +25,9 @@ from sentinel.llm.prompts import load_prompt
 from sentinel.llm.replay import ReplayBackend
 from sentinel.llm.resolve import is_local_model, resolve_model
 from sentinel.pipeline import Judge
-from sentinel.strategy import parse_strategy as parse_strategy_spec
+from sentinel.strategy import parse_strategy
 
 log = structlog.get_logger(__name__)
-
-
-def parse_strategy(strategy: str) -> tuple[str, list[str]]:
-    """('statistical'|'llm'|'tiered', model names), from the one parser in `sentinel.strategy`."""
-    spec = parse_strategy_spec(strategy)
-    return spec.kind, list(spec.models)
 
 
 def build_judge(
@@ -43,7 +38,8 @@ def build_judge(
     mode: str | None = None,
 ) -> Judge | None:
     """The judge for a strategy, or None for `statistical` (the assessor's verdict stands)."""
-    kind, names = parse_strategy(strategy)
+    spec = parse_strategy(strategy)
+    kind, names = spec.kind, spec.models
     if kind == "statistical":
         return None
     settings = settings or Settings()
