@@ -219,15 +219,13 @@ def score_service(
 
 
 def in_incident(t: datetime, incidents: Sequence[LabelledWindow], grace: timedelta) -> bool:
-    """The false-alarm rule (the eval's and notebook 01's): an alerting check at `t` belongs to
-    an incident when it falls in `[start, end + grace)` of one; anywhere else, hard negatives
-    included, it is a false alarm."""
+    """The false-alarm rule (eval and notebook 01): an alerting check at `t` belongs to an
+    incident in `[start, end + grace)`; anywhere else (hard negatives too) it is false."""
     return any(w.start <= t < w.end + grace for w in incidents)
 
 
 def attribute(alarm: Alarm, incidents: Sequence[LabelledWindow], grace: timedelta) -> Alarm:
-    """The alarm-to-incident rule every metric uses: true if a verdict is `in_incident`; a
-    detection of each window at its first verdict inside it."""
+    """True if a verdict is `in_incident`; a detection of each window at its first verdict in it."""
     hit = any(in_incident(t, incidents, grace) for t in alarm.times)
     detections = tuple(
         sorted(
