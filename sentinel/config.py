@@ -20,7 +20,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sentinel.errors import ConfigError
-from sentinel.models import BadDirection, MetricType, Strict
+from sentinel.models import BadDirection, MetricType, Seasonality, Strict
 from sentinel.redact import register_secret, userinfo_secrets
 from sentinel.yamlfiles import format_validation_error as format_validation_error
 from sentinel.yamlfiles import load_yaml as load_yaml
@@ -83,9 +83,6 @@ class Settings(BaseSettings):
             else None,
         ):  # fmt: skip
             register_secret(*userinfo_secrets(url))
-
-
-Seasonality = Literal["hour_of_week", "hour_of_day", "none"]
 
 
 def _unique_names(items: list[Any], what: str) -> list[Any]:

@@ -91,6 +91,8 @@ def action_for(status: Status) -> Action:
 
 Direction = Literal["up", "down"]
 """Which way a value moved (an anomaly's direction)."""
+Seasonality = Literal["hour_of_week", "hour_of_day", "none"]
+"""The season a baseline repeats over (config `seasonality`, sentinel.season buckets)."""
 BadDirection = Literal["up", "down", "both"]
 """Which way(s) of moving count as bad for a metric: the config's `bad_direction`, the
 detectors' `direction` (the one declaration of both)."""

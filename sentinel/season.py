@@ -13,8 +13,8 @@ from typing import Literal
 import numpy as np
 
 from sentinel.grouped_stats import BucketLayout
+from sentinel.models import Seasonality
 
-Seasonality = Literal["hour_of_week", "hour_of_day", "none"]
 Trend = Literal["multiplicative", "additive", "auto"]
 
 NS_PER_MINUTE = 60_000_000_000
