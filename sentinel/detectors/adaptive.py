@@ -103,6 +103,10 @@ class AdaptiveDetector(SeasonalBaselineDetector):
         """
         z = self._residuals(x, ns)
         z /= self.tail_factor_[:, None]
+        return self._adapt(z)
+
+    def _adapt(self, z: np.ndarray) -> np.ndarray:
+        """Tail-scaled z -> the smaller of its seasonal and recent-level deviations, in place."""
         with np.errstate(invalid="ignore"):
             rows, cols = np.nonzero(np.abs(z) > self.adapt_min_z)
         if len(rows) == 0:

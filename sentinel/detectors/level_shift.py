@@ -17,9 +17,12 @@ from sentinel.detectors.seasonal_mad import SeasonalBaselineDetector
 
 def cusum(d: np.ndarray) -> np.ndarray:
     """One-sided CUSUM with reset at zero along the last axis; NaN steps add nothing."""
-    d = np.where(np.isnan(d), 0.0, d)
-    c = np.cumsum(d, axis=-1)
-    return c - np.minimum(np.minimum.accumulate(c, axis=-1), 0.0)
+    c = np.nan_to_num(d, nan=0.0, posinf=np.inf, neginf=-np.inf)  # one copy, then in place
+    np.cumsum(c, axis=-1, out=c)
+    low = np.minimum.accumulate(c, axis=-1)
+    np.minimum(low, 0.0, out=low)
+    c -= low
+    return c
 
 
 @detector_params

@@ -24,6 +24,7 @@ _WHERE = {
     "level_shift": "sentinel.detectors.level_shift:LevelShiftDetector",
     "ensemble": "sentinel.detectors.ensemble:EnsembleDetector",
     "adaptive": "sentinel.detectors.adaptive:AdaptiveDetector",
+    "hybrid": "sentinel.detectors.hybrid:HybridDetector",
 }
 
 
