@@ -272,3 +272,16 @@ def test_the_notebook_helper_falls_back_to_fixture_context_and_prices_each_model
     table = context_cost_table(ctx, load_prices(), ["haiku", "sonnet"])
     assert list(table.index) == ["claude-haiku-5-5", "claude-sonnet-5-5"]
     assert (table["USD per call (est.)"] > 0).all()
+
+
+def test_a_context_judge_can_be_copied_and_passes_the_inner_judges_attributes_through():
+    import copy
+
+    class Inner:
+        alias = "inner-model"
+
+        def judge(self, data, assessment):
+            raise AssertionError("not called")
+
+    wrapped = ContextJudge(Inner(), _ListSource([]))
+    assert copy.deepcopy(wrapped).alias == "inner-model"

@@ -32,7 +32,9 @@ class ContextJudge:
         self.window, self.token_budget = window, token_budget
 
     def __getattr__(self, name: str):
-        return getattr(self.inner, name)  # alias, model, prompt, ... of the wrapped judge
+        if name == "inner":  # not set yet (copy, unpickle): no recursion through __getattr__
+            raise AttributeError(name)
+        return getattr(self.inner, name)  # alias, model, prompt, guard ... of the wrapped judge
 
     def with_context(self, data: ServiceData) -> ServiceData:
         ctx = collect_context(self.source, data.service, data.at, self.window, self.token_budget)
