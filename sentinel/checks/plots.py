@@ -10,14 +10,7 @@ from matplotlib.figure import Figure
 from sentinel.agent import Agent
 from sentinel.errors import FixtureError, SourceError
 from sentinel.models import Status, Verdict
-
-STATUS_COLOURS = {
-    Status.UNKNOWN: "#888888",
-    Status.NORMAL: "#2e7d32",
-    Status.WATCH: "#f9a825",
-    Status.WARNING: "#ef6c00",
-    Status.CRITICAL: "#c62828",
-}
+from sentinel.palette import STATUS_COLOURS
 
 
 def plot_check(agent: Agent, verdict: Verdict, hours: int = 6) -> Figure:

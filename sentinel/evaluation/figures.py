@@ -21,47 +21,19 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from sentinel.evaluation.cases import Case
-from sentinel.evaluation.runner import EvalRun, StrategyRun, service_configs
+from sentinel.evaluation.results import StrategyResult, source_label
+from sentinel.evaluation.runner import EvalRun, service_configs
 from sentinel.models import Status
-
-STATUS_COLOURS = {
-    Status.UNKNOWN: "#9e9e9e",
-    Status.NORMAL: "#4caf50",
-    Status.WATCH: "#fbc02d",
-    Status.WARNING: "#fb8c00",
-    Status.CRITICAL: "#d32f2f",
-}
-SOURCE_LABEL = {
-    "statistical": "statistical",
-    "live": "live model",
-    "record": "live model",
-    "replay": "replay",
-    "not-run": "not run",
-}
-
-
-def source_label(srun: StrategyRun) -> str:
-    """Where a strategy's numbers came from, from the verdicts themselves when it ran."""
-    if not srun.ran:
-        return "not run"
-    sources = {r.verdict.provenance.response_source for rec in srun.repeats for r in rec}
-    if "scripted" in sources:
-        return "scripted"
-    if "live" in sources:
-        return "live model"
-    if "replay" in sources:
-        return "replay"
-    return SOURCE_LABEL.get(srun.mode, srun.mode)
-
+from sentinel.palette import BAND, HARD_NEGATIVE, INCIDENT, STATUS_COLOURS, VALUE
 
 # ------------------------------------------------------------------------------------------
 # Figures
 # ------------------------------------------------------------------------------------------
 
 
-def plot_prf1(results: list[dict[str, Any]], path: Path) -> None:
-    ran = [r for r in results if "mean" in r]
-    names = [r["name"] for r in results]
+def plot_prf1(results: list[StrategyResult], path: Path) -> None:
+    ran = [r for r in results if r.ran]
+    names = [r.name for r in results]
     fig, ax = plt.subplots(figsize=(max(7, 1.3 * len(names) + 2), 4.8))
     x = np.arange(len(names))
     width = 0.26
@@ -69,13 +41,12 @@ def plot_prf1(results: list[dict[str, Any]], path: Path) -> None:
         [("precision", "#1976d2"), ("recall", "#43a047"), ("f1", "#8e24aa")]
     ):
         for i, r in enumerate(results):
-            if "mean" not in r:
+            if r.mean is None:
                 continue
-            m = r["mean"]["metrics"]
-            v = m.get(key)
+            v = getattr(r.mean.metrics, key)
             if v is None:
                 continue
-            ci = (r["repeats"][0]["metrics"].get("ci") or {}).get(key)
+            ci = (r.repeats[0].metrics.ci or {}).get(key)
             err = [[max(0, v - ci[0])], [max(0, ci[1] - v)]] if ci else None
             ax.bar(
                 x[i] + (j - 1) * width,
@@ -84,15 +55,15 @@ def plot_prf1(results: list[dict[str, Any]], path: Path) -> None:
                 color=colour,
                 yerr=err,
                 capsize=3,
-                label=key if i == next(k for k, rr in enumerate(results) if "mean" in rr) else None,
+                label=key if i == next(k for k, rr in enumerate(results) if rr.ran) else None,
             )
     for i, r in enumerate(results):
-        if "mean" not in r:
+        if not r.ran:
             ax.text(
                 x[i],
                 0.5,
                 "not run\n(slow: see report)"
-                if r["kind"] == "statistical"
+                if r.kind == "statistical"
                 else "not run\n(no credentials,\nno replays)",
                 ha="center",
                 va="center",
@@ -100,7 +71,7 @@ def plot_prf1(results: list[dict[str, Any]], path: Path) -> None:
                 color="#555",
                 style="italic",
             )
-    ax.set_xticks(x, [f"{r['name']}\n[{r['source']}]" for r in results], fontsize=8)
+    ax.set_xticks(x, [f"{r.name}\n[{r.source}]" for r in results], fontsize=8)
     ax.set_ylim(0, 1.08)
     ax.set_xlim(-0.7, len(results) - 0.3)
     ax.set_ylabel("event-level score")
@@ -116,55 +87,56 @@ def plot_prf1(results: list[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
-def _f1_err(r: dict[str, Any]) -> list[list[float]] | None:
-    m = r["mean"]["metrics"]
-    ci = (r["repeats"][0]["metrics"].get("ci") or {}).get("f1")
-    return [[max(0.0, m["f1"] - ci[0])], [max(0.0, ci[1] - m["f1"])]] if ci else None
+def _f1(r: StrategyResult) -> float | None:
+    return r.mean.metrics.f1 if r.mean is not None else None
 
 
-def plot_cost_vs_f1(results: list[dict[str, Any]], path: Path) -> None:
+def _f1_err(r: StrategyResult) -> list[list[float]] | None:
+    f1 = _f1(r)
+    ci = (r.repeats[0].metrics.ci or {}).get("f1")
+    return [[max(0.0, f1 - ci[0])], [max(0.0, ci[1] - f1)]] if ci and f1 is not None else None
+
+
+def _monthly(r: StrategyResult) -> float:
+    return r.mean.cost.monthly_usd if r.mean is not None else 0.0
+
+
+def plot_cost_vs_f1(results: list[StrategyResult], path: Path) -> None:
     """Left: strategies that cost nothing, F1 with its interval, one row each (on a log axis they
     would all sit on one point). Right: model strategies at their monthly cost (capped by the
     config), or a dashed line at the projected cost when they did not run (no F1 to draw)."""
-    free = [
-        r
-        for r in results
-        if "mean" in r and not r["models"] and r["mean"]["metrics"]["f1"] is not None
-    ]
-    free.sort(key=lambda r: r["mean"]["metrics"]["f1"])
-    paid = [r for r in results if r["models"]]
+    free = [r for r in results if not r.models and _f1(r) is not None]
+    free.sort(key=lambda r: _f1(r) or 0.0)
+    paid = [r for r in results if r.models]
     fig, (left, right) = plt.subplots(
         1, 2, figsize=(12, max(4.2, 0.45 * len(free) + 1.8)), gridspec_kw={"width_ratios": [1, 1.2]}
     )
     for i, r in enumerate(free):
-        f1 = r["mean"]["metrics"]["f1"]
+        f1 = _f1(r) or 0.0
         left.errorbar(f1, i, xerr=_f1_err(r), fmt="o", color="#1976d2", capsize=3)
         left.text(f1, i + 0.22, f"{f1:.2f}", fontsize=7, ha="center", va="bottom")
-    left.set_yticks(range(len(free)), [f"{r['name']} [{r['source']}]" for r in free], fontsize=8)
+    left.set_yticks(range(len(free)), [f"{r.name} [{r.source}]" for r in free], fontsize=8)
     left.set_ylim(-0.7, len(free) - 0.3)
     left.set_xlim(0, 1.05)
     left.set_xlabel("F1 (event level), whiskers: 95% interval", fontsize=8)
     left.set_title("No model: $0/month", fontsize=10)
     left.grid(axis="x", alpha=0.3)
-    ran = [r for r in paid if "mean" in r and r["mean"]["metrics"]["f1"] is not None]
-    not_run = [
-        r for r in paid if "mean" not in r and "monthly_usd" in (r.get("projected_cost") or {})
-    ]
+    ran = [r for r in paid if _f1(r) is not None]
+    not_run = [r for r in paid if not r.ran and r.projected_cost is not None]
     for r in ran:
-        c = max(r["mean"]["cost"]["monthly_usd"], 0.01)
-        right.errorbar(
-            c, r["mean"]["metrics"]["f1"], yerr=_f1_err(r), fmt="s", color="#8e24aa", capsize=3
-        )
-        right.annotate(f" {r['name']} [{r['source']}]", (c, r["mean"]["metrics"]["f1"]), fontsize=7)
+        c = max(_monthly(r), 0.01)
+        right.errorbar(c, _f1(r), yerr=_f1_err(r), fmt="s", color="#8e24aa", capsize=3)
+        right.annotate(f" {r.name} [{r.source}]", (c, _f1(r) or 0.0), fontsize=7)
     for k, r in enumerate(not_run):
-        p = r["projected_cost"]
-        c = max(p["monthly_usd"], 0.01)
+        p = r.projected_cost
+        assert p is not None
+        c = max(p.monthly_usd, 0.01)
         right.axvline(c, color="#757575", linestyle="--", linewidth=1)
-        capped = f", capped by {p['capped_by']}" if p.get("capped_by") else ""
+        capped = f", capped by {p.capped_by}" if p.capped_by else ""
         right.text(
             c,
             0.04 + 0.3 * (k % 3),
-            f" {r['name']}: not run\n ${p['monthly_usd']:,.2f}/month est.{capped}",
+            f" {r.name}: not run\n ${p.monthly_usd:,.2f}/month est.{capped}",
             fontsize=7,
             color="#424242",
             rotation=90,
@@ -176,8 +148,8 @@ def plot_cost_vs_f1(results: list[dict[str, Any]], path: Path) -> None:
     right.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"${x:,.4g}"))
     right.xaxis.set_minor_formatter(NullFormatter())
     right.set_ylim(0, 1.1)
-    costs = [max(r["mean"]["cost"]["monthly_usd"], 0.01) for r in ran] + [
-        max(r["projected_cost"]["monthly_usd"], 0.01) for r in not_run
+    costs = [max(_monthly(r), 0.01) for r in ran] + [
+        max(r.projected_cost.monthly_usd, 0.01) for r in not_run if r.projected_cost
     ]
     if costs:
         right.set_xlim(min(costs) / 3, max(costs) * 3)
@@ -256,7 +228,7 @@ def plot_case(run: EvalRun, case: Case, path: Path) -> None:
         gridspec_kw={"height_ratios": heights},
         layout="constrained",
     )
-    shade = "#ce93d8" if window.hard_negative else "#ef9a9a"  # not the band's blue
+    shade = HARD_NEGATIVE if window.hard_negative else INCIDENT  # not the band's blue
     what = (
         "hard negative: must not alert"
         if window.hard_negative
@@ -267,11 +239,11 @@ def plot_case(run: EvalRun, case: Case, path: Path) -> None:
         metric = svc.metric(name)
         df = _band(run, svc, metric, period.start, period.end)
         if df is not None and "expected" in df:
-            ax.fill_between(df.index, df["lower"], df["upper"], color="#1f77b4", alpha=0.15, lw=0)
-            ax.plot(df.index, df["expected"], color="#1f77b4", lw=0.8, ls="--")
+            ax.fill_between(df.index, df["lower"], df["upper"], color=BAND, alpha=0.15, lw=0)
+            ax.plot(df.index, df["expected"], color=BAND, lw=0.8, ls="--")
             banded = True
         if df is not None:
-            ax.plot(df.index, df["value"].to_numpy(), linewidth=0.9, color="#263238")
+            ax.plot(df.index, df["value"].to_numpy(), linewidth=0.9, color=VALUE)
         ax.set_ylabel(f"{name}\n({metric.unit})" if metric.unit else name, fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
@@ -281,7 +253,7 @@ def plot_case(run: EvalRun, case: Case, path: Path) -> None:
         if w.start < period.end and w.end > period.start and w != window
     ]
     for ax in axes:
-        ax.axvspan(window.start, window.end, color=shade, alpha=0.45, linewidth=0)
+        ax.axvspan(window.start, window.end, color=shade, alpha=0.2, linewidth=0)
         for w in others:
             ax.axvspan(
                 max(w.start, period.start),
@@ -300,17 +272,17 @@ def plot_case(run: EvalRun, case: Case, path: Path) -> None:
             color="#616161",
             va="bottom",
         )
-    series_handles = [plt.Line2D([], [], color="#263238", lw=0.9, label="value")]
+    series_handles = [plt.Line2D([], [], color=VALUE, lw=0.9, label="value")]
     if banded:
         series_handles += [
-            plt.Line2D([], [], color="#1f77b4", ls="--", lw=0.8, label="seasonal expectation"),
+            plt.Line2D([], [], color=BAND, ls="--", lw=0.8, label="seasonal expectation"),
             Patch(
-                color="#1f77b4",
+                color=BAND,
                 alpha=0.25,
                 label="watch band (fitted on the history before the period)",
             ),
         ]
-    series_handles.append(Patch(color=shade, alpha=0.6, label=f"this case's window ({what})"))
+    series_handles.append(Patch(color=shade, alpha=0.3, label=f"this case's window ({what})"))
     if others:
         series_handles.append(
             Patch(facecolor="#bdbdbd", alpha=0.5, hatch="//", label="another labelled window")

@@ -19,10 +19,9 @@ from matplotlib.patches import Patch
 
 from sentinel.config import ServiceConfig
 from sentinel.models import LabelledWindow
+from sentinel.palette import ALARM, BAND, INCIDENT
+from sentinel.palette import HARD_NEGATIVE as NEGATIVE
 
-INCIDENT = "#d62728"
-NEGATIVE = "#7f7f7f"
-ALARM = "#ff7f0e"
 LEVELS = {"watch": 0.5, "warning": 0.7, "critical": 0.9}
 
 
@@ -67,16 +66,16 @@ def plot_baseline_bands(
     axes = [axes] if len(bands) == 1 else list(axes)
     for ax, (name, df) in zip(axes, bands.items(), strict=True):
         shade_labels(ax, labels)
-        ax.fill_between(df.index, df["lower"], df["upper"], color="#1f77b4", alpha=0.15, lw=0)
-        ax.plot(df.index, df["expected"], color="#1f77b4", lw=0.8, ls="--")
+        ax.fill_between(df.index, df["lower"], df["upper"], color=BAND, alpha=0.15, lw=0)
+        ax.plot(df.index, df["expected"], color=BAND, lw=0.8, ls="--")
         ax.plot(df.index, df["value"], color="black", lw=0.7)
         ax.set_ylabel(_ylabel(service, name), fontsize=8)
         ax.tick_params(labelsize=8)
         _time_axis(ax)
     handles = [
         plt.Line2D([], [], color="black", lw=0.8, label="value"),
-        plt.Line2D([], [], color="#1f77b4", ls="--", lw=0.8, label="seasonal expectation"),
-        Patch(color="#1f77b4", alpha=0.25, label="watch band (±z_watch robust σ)"),
+        plt.Line2D([], [], color=BAND, ls="--", lw=0.8, label="seasonal expectation"),
+        Patch(color=BAND, alpha=0.25, label="watch band (±z_watch robust σ)"),
         *label_handles(labels),
     ]
     axes[0].legend(handles=handles, loc="upper left", fontsize=7, ncol=5, frameon=False)
@@ -95,7 +94,7 @@ def plot_detector_scores(
     axes = [axes] if n == 1 else list(axes)
     for ax, name in zip(axes, scores.columns, strict=True):
         shade_labels(ax, labels)
-        ax.plot(scores.index, scores[name], lw=0.7, color="#1f77b4")
+        ax.plot(scores.index, scores[name], lw=0.7, color=BAND)
         for level, y in LEVELS.items():
             ax.axhline(y, color="#555555", lw=0.5, ls=":")
             ax.text(1.002, y, level, transform=ax.get_yaxis_transform(), fontsize=6, va="center")
@@ -133,7 +132,7 @@ def plot_alarms(
         ax.tick_params(labelsize=8)
     top.plot(values.index, values.to_numpy(), color="black", lw=0.7)
     top.set_ylabel(_ylabel(service, metric), fontsize=8)
-    bottom.plot(scores.index, scores.to_numpy(), color="#1f77b4", lw=0.7)
+    bottom.plot(scores.index, scores.to_numpy(), color=BAND, lw=0.7)
     bottom.axhline(threshold, color=ALARM, lw=1, ls="--")
     bottom.set_ylim(-0.02, 1.02)
     bottom.set_ylabel("score", fontsize=8)
@@ -156,7 +155,7 @@ def plot_cost_per_check(costs: pd.DataFrame, service: str) -> Figure:
     fig, ax = plt.subplots(figsize=(9, 0.55 * len(labels) + 1.2))
     y = range(len(labels))
     ax.barh([i + 0.2 for i in y], cold, height=0.4, color="#9e9e9e", label="no cache")
-    ax.barh([i - 0.2 for i in y], warm, height=0.4, color="#1f77b4", label="with prompt cache")
+    ax.barh([i - 0.2 for i in y], warm, height=0.4, color=BAND, label="with prompt cache")
     ax.set_yticks(list(y), labels, fontsize=8)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(lambda x, _: f"${x:.4f}")
