@@ -7,7 +7,8 @@ import pytest
 
 from sentinel.config import Settings
 from sentinel.errors import ConfigError
-from sentinel.evaluation.report import write_report
+from sentinel.evaluation.report import pick_timelines, write_report
+from sentinel.evaluation.results import eval_results
 from sentinel.evaluation.runner import RunOptions, run_eval
 from tests.evalkit import make_suite
 
@@ -46,6 +47,19 @@ def test_offline_eval_writes_report_with_not_run_model_and_no_accuracy(tmp_path:
     assert row.split("|")[3:9] == [" – "] * 6  # no precision/recall/F1/TTD/FA/HN figures
     for png in ("prf1.png", "cost_vs_f1.png", "timelines/svc-latency-spike.png"):
         assert (report.parent / png).read_bytes()[:4] == b"\x89PNG"
+    assert "svc-latency-spike" in results["timelines"]
+
+
+def test_timelines_are_capped_to_the_cases_strategies_got_wrong_and_the_report_says_so(
+    tmp_path: Path,
+):
+    run = run_eval(options(tmp_path), out=tmp_path / "out", run_id="r1", settings=no_credentials())
+    results = eval_results(run)
+    labelled = [c for c in run.suite.cases if c.manifest.windows]
+    assert pick_timelines(run, results, limit=len(labelled)) == (labelled, "")
+    shown, note = pick_timelines(run, results, limit=0)
+    assert shown == [] and f"0 of {len(labelled)} labelled cases" in note
+    assert [r.name for r in results if r.ran] == ["statistical:zscore"]
 
 
 def test_existing_run_id_is_refused_and_resume_reuses_saved_options(tmp_path: Path):

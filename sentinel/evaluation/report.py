@@ -39,7 +39,7 @@ def pick_timelines(
             if case_id in wrong and (c.violated or c.detected is False):
                 wrong[case_id] += 1000  # a miss outranks any number of false alarms
     for srun in run.strategies:
-        for o in srun.outcomes[:1]:
+        for o in srun.outcomes[0] if srun.outcomes else []:
             for alarm in (a for a in o.alarms if not a.true_alarm):
                 for c in labelled:
                     period = c.manifest.period
