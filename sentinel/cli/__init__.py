@@ -15,6 +15,11 @@ EXIT_CODES_HELP = (
     "worse; 2 usage, config or data-source error (the message says what to do); 3 Sentinel "
     "crashed (a bug: the traceback is printed)."
 )
+# Option help shared by several commands (one wording, one stated default)
+DB_HELP = (
+    "Ticket store: SQLite path or SQLAlchemy URL [default: DATABASE_URL, else var/sentinel.db]."
+)
+CONFIG_HELP = "Services file [default: SENTINEL_CONFIG, else config/services.yaml]."
 
 app = typer.Typer(
     name="sentinel",

@@ -13,21 +13,30 @@ from sentinel.cli.eval import eval_app
 @eval_app.command("nab")
 def nab(
     data_dir: Annotated[
-        Path, typer.Option(help="NAB layout: DIR/data/<category>/*.csv and DIR/labels/")
+        Path,
+        typer.Option(metavar="DIR", help="NAB layout: DIR/data/<category>/*.csv and DIR/labels/."),
     ],
     out: Annotated[
         Path,
         typer.Option(
-            help="writes OUT/<name>/<category>/<name>_<file>.csv, <name> the NAB name (no _)"
+            metavar="OUT",
+            help="Writes OUT/<name>/<category>/<name>_<file>.csv, <name> the NAB name (no _).",
         ),
     ],
     detector: Annotated[
-        str, typer.Option(help="detector name (sentinel.detectors.DETECTORS)")
+        str, typer.Option(metavar="DETECTOR", help="Detector name (docs/detectors.md).")
     ] = "seasonal_mad",
     categories: Annotated[
-        str, typer.Option(help="comma-separated categories to run (default: all)")
+        str,
+        typer.Option(
+            metavar="A,B",
+            help="Comma-separated categories to run, e.g. realKnownCause [default: all].",
+            show_default=False,
+        ),
     ] = "",
-    threshold: Annotated[float, typer.Option(help="alarm when anomaly_score >= this")] = 0.7,
+    threshold: Annotated[
+        float, typer.Option(metavar="SCORE", help="Alarm when anomaly_score >= this.")
+    ] = 0.7,
 ) -> None:
     """Score a detector streaming on NAB-layout data; print event-level P/R/F1 and a NAB score."""
     from sentinel.evaluation.nab import run_nab

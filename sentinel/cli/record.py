@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from sentinel.cli import app
+from sentinel.cli import CONFIG_HELP, app
 from sentinel.cli.fixtures import fixtures_app
 from sentinel.config import FIXTURES_DIR, Settings, load_config, parse_duration_seconds
 from sentinel.errors import ConfigError, FixtureError
@@ -39,17 +39,46 @@ def parse_time(text: str) -> datetime:
 
 @app.command("record")
 def record_command(
-    service: Annotated[str, typer.Option(help="service name from services.yaml")],
-    start: Annotated[str, typer.Option(help="ISO time (UTC if no offset), or now-35d")],
-    end: Annotated[str, typer.Option(help="ISO time (UTC if no offset), or now")] = "now",
-    step: Annotated[int, typer.Option(min=1, help="fixture step in seconds")] = 60,
-    url: Annotated[str | None, typer.Option(help="Prometheus-compatible URL")] = None,
+    service: Annotated[
+        str, typer.Option(metavar="NAME", help="Service name from the services file.")
+    ],
+    start: Annotated[
+        str,
+        typer.Option(metavar="TIME", help="First sample: ISO time (UTC if no offset) or now-35d."),
+    ],
+    end: Annotated[
+        str, typer.Option(metavar="TIME", help="Last sample: ISO time (UTC if no offset) or now.")
+    ] = "now",
+    step: Annotated[int, typer.Option(metavar="SECONDS", min=1, help="Fixture step.")] = 60,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="Prometheus-compatible base URL [default: PROMETHEUS_URL].",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[
-        Path, typer.Option(help="fixtures directory [default: data/fixtures]", show_default=False)
+        Path,
+        typer.Option(
+            metavar="DIR", help="Fixtures directory [default: data/fixtures].", show_default=False
+        ),
     ] = FIXTURES_DIR,
-    name: Annotated[str | None, typer.Option(help="fixture name (default: service)")] = None,
-    config: Annotated[Path | None, typer.Option(help="services file")] = None,
-    force: Annotated[bool, typer.Option(help="overwrite an existing fixture")] = False,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME", help="Fixture name [default: the service name].", show_default=False
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help=CONFIG_HELP,
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing fixture.")] = False,
 ) -> None:
     """Record a service's configured metrics from Prometheus/Mimir into a fixture (kind: recorded)."""
     from tqdm.auto import tqdm
@@ -76,13 +105,23 @@ def record_command(
 
 @fixtures_app.command("to-openmetrics")
 def to_openmetrics(
-    name: Annotated[str, typer.Argument(help="fixture name or path to its .yaml")],
-    out: Annotated[Path, typer.Argument(help="output file, e.g. api-service.om")],
+    name: Annotated[
+        str, typer.Argument(metavar="FIXTURE", help="Fixture name or path to its .yaml.")
+    ],
+    out: Annotated[Path, typer.Argument(metavar="OUT", help="Output file, e.g. api-service.om.")],
     fixtures_dir: Annotated[
-        Path, typer.Option(help="fixtures directory [default: data/fixtures]", show_default=False)
+        Path,
+        typer.Option(
+            metavar="DIR", help="Fixtures directory [default: data/fixtures].", show_default=False
+        ),
     ] = FIXTURES_DIR,
     label: Annotated[
-        list[str] | None, typer.Option(help="extra label k=v added to every series (repeatable)")
+        list[str] | None,
+        typer.Option(
+            metavar="KEY=VALUE",
+            help="Extra label added to every series (repeatable).",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Write a fixture's raw series as OpenMetrics text for `promtool tsdb create-blocks-from`."""
@@ -106,24 +145,44 @@ def to_openmetrics(
 
 @label_app.command("add")
 def label_add(
-    fixture: Annotated[str, typer.Argument(help="fixture name or path to its .yaml")],
-    start: Annotated[str, typer.Option(help="window start, ISO (UTC if no offset)")],
-    end: Annotated[str, typer.Option(help="window end, ISO (UTC if no offset)")],
-    kind: Annotated[str, typer.Option(help="what happened, e.g. latency_spike")],
+    fixture: Annotated[
+        str, typer.Argument(metavar="FIXTURE", help="Fixture name or path to its .yaml.")
+    ],
+    start: Annotated[
+        str, typer.Option(metavar="TIME", help="Window start, ISO (UTC if no offset).")
+    ],
+    end: Annotated[str, typer.Option(metavar="TIME", help="Window end, ISO (UTC if no offset).")],
+    kind: Annotated[str, typer.Option(metavar="KIND", help="What happened, e.g. latency_spike.")],
     severity: Annotated[
-        Status | None, typer.Option(help="least severe status a good checker gives (incidents)")
+        Status | None,
+        typer.Option(
+            case_sensitive=False,
+            metavar="STATUS",
+            help="Incidents: the least severe status a good checker gives "
+            f"({', '.join(s.value for s in Status)}) [default: none].",
+            show_default=False,
+        ),
     ] = None,
     hard_negative: Annotated[
-        bool, typer.Option("--hard-negative", help="looks odd but must NOT alert")
+        bool,
+        typer.Option("--hard-negative", help="A hard negative: looks odd but must NOT alert."),
     ] = False,
     metrics: Annotated[
-        list[str] | None, typer.Option(help="metrics involved (repeatable or comma-separated)")
+        list[str] | None,
+        typer.Option(
+            metavar="METRIC",
+            help="Metrics involved (repeatable or comma-separated) [default: all].",
+            show_default=False,
+        ),
     ] = None,
-    note: Annotated[str, typer.Option(help="free text")] = "",
+    note: Annotated[str, typer.Option(metavar="TEXT", help="Free text.", show_default=False)] = "",
     fixtures_dir: Annotated[
-        Path, typer.Option(help="fixtures directory [default: data/fixtures]", show_default=False)
+        Path,
+        typer.Option(
+            metavar="DIR", help="Fixtures directory [default: data/fixtures].", show_default=False
+        ),
     ] = FIXTURES_DIR,
-    force: Annotated[bool, typer.Option(help="allow editing a synthetic fixture")] = False,
+    force: Annotated[bool, typer.Option(help="Allow editing a synthetic fixture.")] = False,
 ) -> None:
     """Add a labelled window (validated against the fixture before it is written)."""
     from pydantic import ValidationError
@@ -151,9 +210,14 @@ def label_add(
 
 @label_app.command("list")
 def label_list(
-    fixture: Annotated[str, typer.Argument(help="fixture name or path to its .yaml")],
+    fixture: Annotated[
+        str, typer.Argument(metavar="FIXTURE", help="Fixture name or path to its .yaml.")
+    ],
     fixtures_dir: Annotated[
-        Path, typer.Option(help="fixtures directory [default: data/fixtures]", show_default=False)
+        Path,
+        typer.Option(
+            metavar="DIR", help="Fixtures directory [default: data/fixtures].", show_default=False
+        ),
     ] = FIXTURES_DIR,
 ) -> None:
     """List a fixture's labelled windows with the index `label remove` takes."""
@@ -176,12 +240,19 @@ def label_list(
 
 @label_app.command("remove")
 def label_remove(
-    fixture: Annotated[str, typer.Argument(help="fixture name or path to its .yaml")],
-    index: Annotated[int, typer.Argument(help="index shown by `label list`")],
+    fixture: Annotated[
+        str, typer.Argument(metavar="FIXTURE", help="Fixture name or path to its .yaml.")
+    ],
+    index: Annotated[
+        int, typer.Argument(metavar="INDEX", help="Index shown by `sentinel label list`.")
+    ],
     fixtures_dir: Annotated[
-        Path, typer.Option(help="fixtures directory [default: data/fixtures]", show_default=False)
+        Path,
+        typer.Option(
+            metavar="DIR", help="Fixtures directory [default: data/fixtures].", show_default=False
+        ),
     ] = FIXTURES_DIR,
-    force: Annotated[bool, typer.Option(help="allow editing a synthetic fixture")] = False,
+    force: Annotated[bool, typer.Option(help="Allow editing a synthetic fixture.")] = False,
 ) -> None:
     """Remove one labelled window by index."""
     from sentinel.fixtures.files import manifest_path

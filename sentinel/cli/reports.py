@@ -19,7 +19,11 @@ app.add_typer(reports_app, name="reports")
 def prune(
     older_than: Annotated[
         str | None,
-        typer.Option(help="Age such as 30d or 12h (default: SENTINEL_KEEP_REPORTS_DAYS)."),
+        typer.Option(
+            metavar="AGE",
+            help="Age such as 30d or 12h [default: SENTINEL_KEEP_REPORTS_DAYS days].",
+            show_default=False,
+        ),
     ] = None,
     dry_run: Annotated[bool, typer.Option(help="List what would go; delete nothing.")] = False,
 ) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import signal
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from sentinel.cli import app
+from sentinel.cli import CONFIG_HELP, DB_HELP, app
 from sentinel.config import SentinelConfig, Settings, load_config
 from sentinel.errors import ConfigError
+from sentinel.strategy import STRATEGY_HELP
 
 if TYPE_CHECKING:  # imported where used, so `sentinel --help` stays fast
     from sentinel.scheduler import CheckFn
@@ -54,37 +55,95 @@ def default_fixture_start(config: SentinelConfig, fixtures_dir: Path | None) -> 
 @app.command()
 def run(
     config_path: Annotated[
-        Path | None, typer.Option("--config", help="services file (default: SENTINEL_CONFIG)")
+        Path | None,
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            help=CONFIG_HELP,
+            show_default=False,
+        ),
     ] = None,
-    source: Annotated[str, typer.Option(help="fixtures | prometheus")] = "fixtures",
-    fixtures_dir: Annotated[Path | None, typer.Option(help="fixture directory")] = None,
+    source: Annotated[
+        Literal["fixtures", "prometheus"],
+        typer.Option(
+            help="Bundled fixtures (simulated clock) or a live Prometheus (PROMETHEUS_URL)."
+        ),
+    ] = "fixtures",
+    fixtures_dir: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Fixtures directory [default: data/fixtures].",
+            show_default=False,
+        ),
+    ] = None,
     fixture_start: Annotated[
         str | None,
-        typer.Option(help="fixtures: simulated start time, e.g. 2026-11-03T00:00Z"),
+        typer.Option(
+            metavar="TIME",
+            help="Fixtures: simulated start time, e.g. 2026-11-03T00:00Z "
+            "[default: where the fixtures' data lets every service be checked].",
+            show_default=False,
+        ),
     ] = None,
-    speed: Annotated[float, typer.Option(help="fixtures: simulated seconds per real second")] = 1.0,
+    speed: Annotated[
+        float, typer.Option(metavar="FACTOR", help="Fixtures: simulated seconds per real second.")
+    ] = 1.0,
     strategy: Annotated[
-        str, typer.Option(help="statistical | llm:<model> | tiered:<a>,<b>")
+        str, typer.Option(metavar="STRATEGY", help=f"{STRATEGY_HELP}.")
     ] = "statistical",
-    once: Annotated[bool, typer.Option(help="check every service once, then exit")] = False,
-    duration: Annotated[float | None, typer.Option(help="stop after this many seconds")] = None,
-    metrics_port: Annotated[
-        int | None, typer.Option(help="serve Prometheus /metrics on this port")
+    once: Annotated[bool, typer.Option(help="Check every service once, then exit.")] = False,
+    duration: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SECONDS",
+            help="Stop after this long [default: until SIGTERM/SIGINT].",
+            show_default=False,
+        ),
     ] = None,
-    metrics_addr: Annotated[str, typer.Option(help="address for /metrics")] = "127.0.0.1",
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            metavar="PORT",
+            help="Serve Prometheus /metrics on this port [default: not served].",
+            show_default=False,
+        ),
+    ] = None,
+    metrics_addr: Annotated[
+        str, typer.Option(metavar="ADDR", help="Address /metrics listens on.")
+    ] = "127.0.0.1",
     db: Annotated[
-        str | None, typer.Option(help="SQLite path or SQLAlchemy URL (default: DATABASE_URL)")
+        str | None,
+        typer.Option(
+            metavar="DB",
+            help=DB_HELP,
+            show_default=False,
+        ),
     ] = None,
     alertmanager_url: Annotated[
-        str | None, typer.Option(help="Alertmanager base URL (default: ALERTMANAGER_URL)")
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="Alertmanager base URL [default: ALERTMANAGER_URL, else no alerts sent].",
+            show_default=False,
+        ),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="concurrent checks")] = 4,
+    workers: Annotated[int, typer.Option(metavar="N", min=1, help="Concurrent checks.")] = 4,
     jitter: Annotated[
-        float, typer.Option(help="spread of start offsets, fraction of interval")
+        float,
+        typer.Option(
+            metavar="FRACTION", help="Spread of start offsets, as a fraction of interval."
+        ),
     ] = 0.1,
-    grace: Annotated[float, typer.Option(help="seconds in-flight checks get on shutdown")] = 10.0,
-    log_format: Annotated[str, typer.Option(help="json | console")] = "json",
-    log_level: Annotated[str, typer.Option(help="DEBUG | INFO | WARNING | ERROR")] = "INFO",
+    grace: Annotated[
+        float, typer.Option(metavar="SECONDS", help="Time in-flight checks get on shutdown.")
+    ] = 10.0,
+    log_format: Annotated[
+        Literal["json", "console"], typer.Option(help="Log lines as JSON or for a console.")
+    ] = "json",
+    log_level: Annotated[
+        str, typer.Option(metavar="LEVEL", help="DEBUG, INFO, WARNING or ERROR.")
+    ] = "INFO",
 ) -> None:
     """Check every service at its own interval until SIGTERM/SIGINT (SIGHUP reloads the config)."""
     import structlog

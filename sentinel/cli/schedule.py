@@ -9,6 +9,7 @@ import typer
 
 from sentinel.checks.recipes import RECIPES, ScheduleOptions, render, render_all
 from sentinel.cli import app
+from sentinel.strategy import STRATEGY_HELP
 
 _DEFAULTS = ScheduleOptions()
 
@@ -16,31 +17,45 @@ _DEFAULTS = ScheduleOptions()
 @app.command()
 def schedule(
     target: Annotated[
-        str, typer.Argument(help=f"One of: {', '.join(RECIPES)}, or 'all'.")
+        str, typer.Argument(metavar="TARGET", help=f"One of: {', '.join(RECIPES)}, or 'all'.")
     ] = "cron",
-    every: Annotated[str, typer.Option(help="Interval: 5m, 15m, 1h, 6h, 1d.")] = _DEFAULTS.every,
+    every: Annotated[
+        str, typer.Option(metavar="EVERY", help="Interval: 5m, 15m, 1h, 6h, 1d.")
+    ] = _DEFAULTS.every,
     project_dir: Annotated[
-        str, typer.Option(help="Where Sentinel is installed (with `make install`) on the host.")
+        str,
+        typer.Option(
+            metavar="DIR", help="Where Sentinel is installed (with `make install`) on the host."
+        ),
     ] = _DEFAULTS.project_dir,
     strategy: Annotated[
-        str, typer.Option(help="'statistical', 'llm:<model>' or 'tiered:<cheap>,<strong>'.")
+        str, typer.Option(metavar="STRATEGY", help=f"{STRATEGY_HELP}.")
     ] = _DEFAULTS.strategy,
     cell_timeout: Annotated[
-        int, typer.Option(help="Per-cell notebook timeout (s).")
+        int, typer.Option(metavar="SECONDS", help="Per-cell notebook timeout.")
     ] = _DEFAULTS.cell_timeout,
     timeout: Annotated[
-        int, typer.Option(help="Whole-run timeout (s); the scheduler kills a run past it.")
+        int,
+        typer.Option(
+            metavar="SECONDS", help="Whole-run timeout; the scheduler kills a run past it."
+        ),
     ] = _DEFAULTS.timeout,
     keep_days: Annotated[
-        int, typer.Option(help="Prune check reports older than this many days.")
+        int, typer.Option(metavar="DAYS", help="Prune check reports older than this many days.")
     ] = _DEFAULTS.keep_days,
     user: Annotated[
-        str, typer.Option(help="systemd: the user the check runs as.")
+        str, typer.Option(metavar="USER", help="systemd: the user the check runs as.")
     ] = _DEFAULTS.user,
-    image: Annotated[str, typer.Option(help="k8s: the container image.")] = _DEFAULTS.image,
+    image: Annotated[
+        str, typer.Option(metavar="IMAGE", help="k8s: the container image.")
+    ] = _DEFAULTS.image,
     write: Annotated[
         Path | None,
-        typer.Option(help="Write the files under this folder (e.g. deploy) instead of printing."),
+        typer.Option(
+            metavar="DIR",
+            help="Write the files under this folder (e.g. deploy) [default: print them].",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Recipes for cron, a systemd timer, a Kubernetes CronJob or an Airflow DAG.
