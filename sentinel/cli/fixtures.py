@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -19,11 +19,15 @@ app.add_typer(fixtures_app, name="fixtures")
 @fixtures_app.command("generate")
 def generate_cmd(
     seed: Annotated[
-        int, typer.Option(help="Random seed. The same seed always gives the same bytes.")
+        int,
+        typer.Option(
+            metavar="SEED", help="Random seed. The same seed always gives the same bytes."
+        ),
     ] = DEFAULT_SEED,
     out: Annotated[
         Path,
         typer.Option(
+            metavar="DIR",
             help="Directory for the manifests (.yaml) and data (.parquet). "
             "[default: data/fixtures]",
             show_default=False,
@@ -33,12 +37,14 @@ def generate_cmd(
         int,
         typer.Option(
             min=MIN_DAYS,
+            metavar="DAYS",
             help="Days of 1-minute data from 2026-10-01T00:00Z; incidents sit in the last 7.",
         ),
     ] = DEFAULT_DAYS,
     config: Annotated[
         Path,
         typer.Option(
+            metavar="FILE",
             help="Services file naming the metrics and their PromQL. "
             "[default: config/services.yaml]",
             show_default=False,
@@ -69,7 +75,10 @@ def list_cmd(
     fixtures_dir: Annotated[
         Path,
         typer.Option(
-            "--dir", help="Fixtures directory. [default: data/fixtures]", show_default=False
+            "--dir",
+            metavar="DIR",
+            help="Fixtures directory. [default: data/fixtures]",
+            show_default=False,
         ),
     ] = FIXTURES_DIR,
 ) -> None:
@@ -95,11 +104,16 @@ def list_cmd(
 
 @fixtures_app.command("show")
 def show_cmd(
-    name: Annotated[str, typer.Argument(help="Fixture name (api-service) or manifest path.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Fixture name (api-service) or manifest path.")
+    ],
     fixtures_dir: Annotated[
         Path,
         typer.Option(
-            "--dir", help="Fixtures directory. [default: data/fixtures]", show_default=False
+            "--dir",
+            metavar="DIR",
+            help="Fixtures directory. [default: data/fixtures]",
+            show_default=False,
         ),
     ] = FIXTURES_DIR,
 ) -> None:
@@ -146,18 +160,23 @@ def _range(start: datetime, end: datetime) -> str:
 
 @fixtures_app.command("import")
 def import_cmd(
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="smd | nezha | nab | csv")],
+    fmt: Annotated[
+        Literal["smd", "nezha", "nab", "csv"],
+        typer.Argument(metavar="FORMAT", help="What the data set is."),
+    ],
     path: Annotated[
         Path,
         typer.Argument(
+            metavar="PATH",
             help="smd: folder of machine-*_{train,test}.csv.gz; nezha: folder of <date>/; nab: "
-            "the NAB root (data/, labels/); csv: one CSV file"
+            "the NAB root (data/, labels/); csv: one CSV file",
         ),
     ],
     out: Annotated[
         Path | None,
         typer.Option(
-            help="output folder [default: data/imported/<FORMAT> (gitignored: real data is not "
+            metavar="DIR",
+            help="Output folder [default: data/imported/<FORMAT> (gitignored: real data is not "
             "committed)]",
             show_default=False,
         ),
@@ -165,38 +184,66 @@ def import_cmd(
     only: Annotated[
         str | None,
         typer.Option(
-            help="comma-separated subset: smd machines (machine-1-6), nezha services (frontend), "
-            "nab files (realKnownCause/ec2_request_latency_system_failure.csv)"
+            metavar="A,B",
+            help="Comma-separated subset: smd machines (machine-1-6), nezha services (frontend), "
+            "nab files (realKnownCause/ec2_request_latency_system_failure.csv) [default: all].",
+            show_default=False,
         ),
     ] = None,
     dates: Annotated[
-        str | None, typer.Option(help="nezha: comma-separated date folders [default: all]")
+        str | None,
+        typer.Option(
+            metavar="A,B",
+            help="nezha: comma-separated date folders [default: all].",
+            show_default=False,
+        ),
     ] = None,
     start: Annotated[
         str,
-        typer.Option(help="smd: time of train row 0 (the source has row numbers only)"),
+        typer.Option(
+            metavar="TIME", help="smd: time of train row 0 (the source has row numbers only)."
+        ),
     ] = "2024-01-01T00:00:00Z",
     window: Annotated[
         int,
-        typer.Option(min=1, help="nezha: detection window after each injection, minutes"),
+        typer.Option(
+            metavar="MINUTES", min=1, help="nezha: detection window after each injection."
+        ),
     ] = 10,
     windows: Annotated[
         Path | None,
-        typer.Option(help="csv: windows file (CSV with start,end[,kind,metrics,note])"),
+        typer.Option(
+            metavar="FILE",
+            help="csv: windows file (CSV with start,end[,kind,metrics,note]) [default: none].",
+            show_default=False,
+        ),
     ] = None,
     timestamp_column: Annotated[
-        str, typer.Option(help="csv: name of the timestamp column")
+        str, typer.Option(metavar="COLUMN", help="csv: name of the timestamp column.")
     ] = "timestamp",
     service: Annotated[
-        str | None, typer.Option(help="csv: service name [default: the file's stem]")
+        str | None,
+        typer.Option(
+            metavar="NAME", help="csv: service name [default: the file's stem].", show_default=False
+        ),
     ] = None,
     source: Annotated[
-        str | None, typer.Option(help="nab/csv: where the data came from (recorded in manifest)")
+        str | None,
+        typer.Option(
+            metavar="TEXT",
+            help="nab/csv: where the data came from (recorded in the manifest) [default: none].",
+            show_default=False,
+        ),
     ] = None,
     licence: Annotated[
-        str | None, typer.Option(help="nab/csv: the data's licence (recorded in manifest)")
+        str | None,
+        typer.Option(
+            metavar="TEXT",
+            help="nab/csv: the data's licence (recorded in the manifest) [default: none].",
+            show_default=False,
+        ),
     ] = None,
-    progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Import a labelled data set into --out: fixtures/, services.yaml and eval cases/.
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sentinel.cli import app
+from sentinel.cli import CONFIG_HELP, DB_HELP, app
 from sentinel.errors import SentinelError
 
 tickets_app = typer.Typer(
@@ -16,18 +16,29 @@ tickets_app = typer.Typer(
 )
 app.add_typer(tickets_app, name="tickets")
 
-DbOption = Annotated[
-    str | None, typer.Option(help="SQLite path or SQLAlchemy URL (default: DATABASE_URL)")
-]
+DbOption = Annotated[str | None, typer.Option(metavar="DB", help=DB_HELP, show_default=False)]
 ByOption = Annotated[
-    str | None, typer.Option(help="who judges [default: $SENTINEL_USER or the login name]")
+    str | None,
+    typer.Option(
+        metavar="NAME",
+        help="Who judges [default: $SENTINEL_USER, else the login name].",
+        show_default=False,
+    ),
+]
+TicketId = Annotated[
+    int, typer.Argument(metavar="TICKET_ID", help="Ticket id, as `sentinel tickets list` shows.")
 ]
 
 
 @tickets_app.command("list")
 def list_tickets(
-    state: Annotated[str, typer.Option(help="open | resolved | all")] = "all",
-    service: Annotated[str | None, typer.Option(help="only this service")] = None,
+    state: Annotated[str, typer.Option(metavar="STATE", help="open, resolved or all.")] = "all",
+    service: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME", help="Only this service [default: every service].", show_default=False
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """One line per ticket, newest last."""
@@ -50,7 +61,7 @@ def list_tickets(
 
 
 @tickets_app.command("show")
-def show_ticket(ticket_id: int, db: DbOption = None) -> None:
+def show_ticket(ticket_id: TicketId, db: DbOption = None) -> None:
     """A ticket's details, anomalies and the delivery state of its alerts."""
     from sentinel.store import Store
 
@@ -89,9 +100,12 @@ def show_ticket(ticket_id: int, db: DbOption = None) -> None:
 
 @tickets_app.command("confirm")
 def confirm_ticket(
-    ticket_id: int,
+    ticket_id: TicketId,
     by: ByOption = None,
-    note: Annotated[str, typer.Option(help="free text, e.g. the incident id")] = "",
+    note: Annotated[
+        str,
+        typer.Option(metavar="TEXT", help="Free text, e.g. the incident id.", show_default=False),
+    ] = "",
     db: DbOption = None,
 ) -> None:
     """Record that the ticket was a real incident (then: sentinel eval add-case --from-ticket)."""
@@ -104,21 +118,28 @@ def confirm_ticket(
 
 @tickets_app.command("reject")
 def reject_ticket(
-    ticket_id: int,
-    reason: Annotated[str, typer.Option(help="why it is a false positive (required)")],
+    ticket_id: TicketId,
+    reason: Annotated[str, typer.Option(metavar="TEXT", help="Why it is a false positive.")],
     by: ByOption = None,
     suppress: Annotated[
         str | None,
         typer.Option(
-            help="also print a suppression for the services file: maintenance (the ticket's "
-            "window) or known-issue (the service/metric from now on)"
+            metavar="KIND",
+            help="Also print a suppression for the services file: maintenance (the ticket's "
+            "window) or known-issue (the service/metric from now on) [default: none].",
+            show_default=False,
         ),
     ] = None,
     until: Annotated[
-        str | None, typer.Option(help="known-issue: expires then (ISO, UTC if no offset)")
+        str | None,
+        typer.Option(
+            metavar="TIME",
+            help="known-issue: expires then, ISO (UTC if no offset) [default: never].",
+            show_default=False,
+        ),
     ] = None,
     config: Annotated[
-        Path | None, typer.Option(help="services file [default: SENTINEL_CONFIG]")
+        Path | None, typer.Option(metavar="FILE", help=CONFIG_HELP, show_default=False)
     ] = None,
     db: DbOption = None,
 ) -> None:
