@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from sentinel.cli import app
+from sentinel.cli import DB_HELP, app
 from sentinel.config import FIXTURES_DIR, REPORTS_DIR
 
 eval_app = typer.Typer(
@@ -28,13 +28,15 @@ def run(
     suite: Annotated[
         str,
         typer.Option(
+            metavar="SUITE",
             help="synthetic (bundled, evals/cases), smd or nezha (real, once imported), a folder "
-            "`sentinel fixtures import` wrote, or a folder of case YAMLs"
+            "`sentinel fixtures import` wrote, or a folder of case YAMLs",
         ),
     ] = "synthetic",
     services: Annotated[
         str | None,
         typer.Option(
+            metavar="A,B",
             help="comma-separated subset of the suite's services, e.g. machine-1-6,machine-2-1 "
             "[default: all]",
             show_default=False,
@@ -43,6 +45,7 @@ def run(
     cases: Annotated[
         str | None,
         typer.Option(
+            metavar="PATTERN",
             help="only cases whose id matches this pattern, e.g. '*-smd-anomaly-*' (the incident "
             "cases, without the background stretches) [default: all]",
             show_default=False,
@@ -51,6 +54,7 @@ def run(
     strategies: Annotated[
         str | None,
         typer.Option(
+            metavar='"A B"',
             help="strategies separated by spaces, e.g. 'statistical:zscore llm:haiku "
             "tiered:haiku,sonnet' [default: every detector, each of --models, tiered over the "
             "first two]",
@@ -58,30 +62,38 @@ def run(
         ),
     ] = None,
     models: Annotated[
-        str, typer.Option(help="models for the default llm:/tiered: strategies (prices.yaml names)")
+        str,
+        typer.Option(
+            metavar="A,B", help="models for the default llm:/tiered: strategies (prices.yaml names)"
+        ),
     ] = "haiku,sonnet",
     repeats: Annotated[
         int,
         typer.Option(
-            min=1, help="runs per model strategy (the API has no temperature); spread reported"
+            metavar="N",
+            min=1,
+            help="runs per model strategy (the API has no temperature); spread reported",
         ),
     ] = 1,
     cadence: Annotated[
         str | None,
         typer.Option(
+            metavar="DURATION",
             help="check every this long in the replayed periods [default: the suite's: "
             "synthetic 5m, smd 15m, nezha 5m]",
             show_default=False,
         ),
     ] = None,
     grace: Annotated[
-        str, typer.Option(help="alerts this long after an incident are not false")
+        str,
+        typer.Option(metavar="DURATION", help="alerts this long after an incident are not false"),
     ] = "30m",
     mode: Annotated[
         str,
         typer.Option(
+            metavar="MODE",
             help="models: auto = live+record with credentials, else replay if recorded, else "
-            "'not run'; or live | record | replay"
+            "'not run'; or live | record | replay",
         ),
     ] = "auto",
     batch: Annotated[
@@ -101,39 +113,55 @@ def run(
         ),
     ] = False,
     batch_poll: Annotated[
-        float, typer.Option(min=0.0, help="seconds between batch status polls")
+        float, typer.Option(metavar="SECONDS", min=0.0, help="seconds between batch status polls")
     ] = 30.0,
     batch_timeout: Annotated[
-        str, typer.Option(help="stop waiting for a batch after this long (e.g. 2h)")
+        str,
+        typer.Option(metavar="DURATION", help="stop waiting for a batch after this long (e.g. 2h)"),
     ] = "24h",
     jobs: Annotated[
-        int, typer.Option(min=1, help="strategies replayed in parallel processes")
+        int,
+        typer.Option(
+            metavar="N",
+            min=1,
+            help="strategies replayed in parallel processes [default: CPU count, at most 4]",
+            show_default=False,
+        ),
     ] = min(4, os.cpu_count() or 1),
     bootstrap: Annotated[
-        int, typer.Option(min=0, help="bootstrap resamples for the 95% CIs")
+        int, typer.Option(metavar="N", min=0, help="bootstrap resamples for the 95% CIs")
     ] = 1000,
-    seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0,
+    seed: Annotated[int, typer.Option(metavar="SEED", help="bootstrap seed")] = 0,
     out: Annotated[
-        Path, typer.Option(help="reports folder [default: reports/eval]", show_default=False)
+        Path,
+        typer.Option(
+            metavar="DIR", help="reports folder [default: reports/eval]", show_default=False
+        ),
     ] = REPORTS_DIR / "eval",
     run_id: Annotated[
-        str | None, typer.Option(help="name of a fresh run [default: UTC timestamp]")
+        str | None,
+        typer.Option(metavar="NAME", help="name of a fresh run [default: UTC timestamp]"),
     ] = None,
     resume: Annotated[
         str | None,
         typer.Option(
-            help="continue an interrupted run (its saved options win; done checks skipped)"
+            metavar="RUN_ID",
+            help="continue an interrupted run (its saved options win; done checks skipped)",
         ),
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option(help="services file [default: the suite's, e.g. config/services.yaml]"),
+        typer.Option(
+            metavar="FILE", help="services file [default: the suite's, e.g. config/services.yaml]"
+        ),
     ] = None,
     fixtures_dir: Annotated[
-        Path | None, typer.Option(help="where the fixtures live [default: the suite's]")
+        Path | None,
+        typer.Option(metavar="DIR", help="where the fixtures live [default: the suite's]"),
     ] = None,
     replay_dir: Annotated[
-        Path | None, typer.Option(help="recorded model calls [default: evals/replays]")
+        Path | None,
+        typer.Option(metavar="DIR", help="recorded model calls [default: evals/replays]"),
     ] = None,
 ) -> None:
     """Replay the agent walk-forward over labelled cases and compare strategies on accuracy
@@ -187,17 +215,26 @@ def run(
 
 @eval_app.command("make-cases")
 def make_cases(
-    out: Annotated[Path | None, typer.Option(help="cases folder [default: evals/cases]")] = None,
+    out: Annotated[
+        Path | None, typer.Option(metavar="DIR", help="cases folder [default: evals/cases]")
+    ] = None,
     last_days: Annotated[
-        float, typer.Option(help="take labels from each fixture's last N days")
+        float, typer.Option(metavar="DAYS", help="take labels from each fixture's last N days")
     ] = 7,
-    pad: Annotated[str, typer.Option(help="replay this long either side of each window")] = "6h",
+    pad: Annotated[
+        str, typer.Option(metavar="DURATION", help="replay this long either side of each window")
+    ] = "6h",
     config: Annotated[
-        Path | None, typer.Option(help="services file [default: config/services.yaml]")
+        Path | None,
+        typer.Option(metavar="FILE", help="services file [default: config/services.yaml]"),
     ] = None,
     fixtures_dir: Annotated[
         Path,
-        typer.Option(help="where the fixtures live [default: data/fixtures]", show_default=False),
+        typer.Option(
+            metavar="DIR",
+            help="where the fixtures live [default: data/fixtures]",
+            show_default=False,
+        ),
     ] = FIXTURES_DIR,
 ) -> None:
     """(Re)write one case YAML per labelled window of each configured service's fixture, plus
@@ -229,27 +266,45 @@ def add_case(
     from_ticket: Annotated[
         int,
         typer.Option(
-            "--from-ticket", help="a ticket judged with `sentinel tickets confirm|reject`"
+            "--from-ticket",
+            metavar="TICKET_ID",
+            help="a ticket judged with `sentinel tickets confirm|reject`",
         ),
     ],
-    out: Annotated[Path | None, typer.Option(help="cases folder [default: evals/cases]")] = None,
+    out: Annotated[
+        Path | None, typer.Option(metavar="DIR", help="cases folder [default: evals/cases]")
+    ] = None,
     db: Annotated[
-        str | None, typer.Option(help="SQLite path or SQLAlchemy URL (default: DATABASE_URL)")
+        str | None,
+        typer.Option(metavar="DB", help=DB_HELP, show_default=False),
     ] = None,
     fixture: Annotated[
         str | None,
-        typer.Option(help="fixture holding the ticket's data [default: the service's fixture]"),
+        typer.Option(
+            metavar="NAME",
+            help="fixture holding the ticket's data [default: the service's fixture]",
+        ),
     ] = None,
-    pad: Annotated[str, typer.Option(help="replay this long either side of the window")] = "6h",
+    pad: Annotated[
+        str, typer.Option(metavar="DURATION", help="replay this long either side of the window")
+    ] = "6h",
     kind: Annotated[
-        str | None, typer.Option(help="label kind [default: confirmed_incident | false_positive]")
+        str | None,
+        typer.Option(
+            metavar="KIND", help="label kind [default: confirmed_incident | false_positive]"
+        ),
     ] = None,
     config: Annotated[
-        Path | None, typer.Option(help="services file [default: config/services.yaml]")
+        Path | None,
+        typer.Option(metavar="FILE", help="services file [default: config/services.yaml]"),
     ] = None,
     fixtures_dir: Annotated[
         Path,
-        typer.Option(help="where the fixtures live [default: data/fixtures]", show_default=False),
+        typer.Option(
+            metavar="DIR",
+            help="where the fixtures live [default: data/fixtures]",
+            show_default=False,
+        ),
     ] = FIXTURES_DIR,
 ) -> None:
     """Write a judged ticket as a labelled case (confirmed: an incident; rejected: a hard
