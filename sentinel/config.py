@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sentinel.detector_names import unknown_detector
 from sentinel.errors import ConfigError
 from sentinel.models import BadDirection, MetricType, Seasonality, Strict
 from sentinel.redact import register_secret, userinfo_secrets
@@ -211,6 +212,22 @@ class DetectionConfig(Strict):
     )
     suppressions: list[Suppression] = Field(default_factory=list)
     known_issues: list[KnownIssue] = Field(default_factory=list)
+
+    @field_validator("detector")
+    @classmethod
+    def _known_detector(cls, v: str) -> str:
+        """A typo is a load-time error naming the valid detectors, not a failure at the first check."""
+        if problem := unknown_detector(v):
+            raise ValueError(problem)
+        return v
+
+    @field_validator("params")
+    @classmethod
+    def _params_for_known_detectors(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name in v:
+            if problem := unknown_detector(name):
+                raise ValueError(problem)
+        return v
 
 
 class LocalModelConfig(Strict):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from sentinel.detector_names import unknown_detector
 from sentinel.errors import ConfigError
 
 Kind = Literal["statistical", "llm", "tiered"]
@@ -42,6 +43,8 @@ def parse_strategy(text: str) -> StrategySpec:
     head, _, rest = text.partition(":")
     names = tuple(n.strip() for n in rest.split(","))
     if head == "statistical" and "," not in rest:
+        if rest.strip() and (problem := unknown_detector(rest.strip())):
+            raise ConfigError(f"strategy {text!r}: {problem}")
         return StrategySpec(text if rest else "statistical", "statistical", rest.strip() or None)
     if head == "llm" and len(names) == 1 and names[0]:
         return StrategySpec(text, "llm", models=names)

@@ -138,3 +138,30 @@ def test_an_unknown_prompt_is_rejected_when_the_config_loads(tmp_path):
     data.setdefault("llm", {})["prompt"] = "v999"
     with pytest.raises(ConfigError, match=r"llm\.prompt.*v999.*available"):
         load_config(write(tmp_path, data))
+
+
+@pytest.mark.parametrize(
+    ("detection", "key", "bad"),
+    [
+        ({"detector": "seasonal_madd"}, "detection.detector", "seasonal_madd"),
+        ({"params": {"zscor": {"z_warning": 5}}}, "detection.params", "zscor"),
+    ],
+)
+def test_an_unknown_detector_is_rejected_when_the_config_loads_naming_key_value_and_valid_names(
+    tmp_path, detection, key, bad
+):
+    data = base()
+    data.setdefault("detection", {}).update(detection)
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, data))
+    message = str(err.value)
+    assert f"{key}: " in message and repr(bad) in message
+    assert "valid: zscore, seasonal_mad" in message
+
+
+def test_a_strategy_naming_an_unknown_detector_is_rejected_with_the_valid_names():
+    from sentinel.strategy import parse_strategy
+
+    assert parse_strategy("statistical:zscore").detector == "zscore"
+    with pytest.raises(ConfigError, match=r"'statistical:zscor'.*unknown detector 'zscor'.*valid"):
+        parse_strategy("statistical:zscor")

@@ -3,6 +3,7 @@
 Each detector's module is imported the first time its class is asked for: `isolation_forest`
 pulls in scikit-learn and scipy (seconds of import), which a check with the default detector
 never needs. Listing the names, `name in DETECTORS` and `sorted(DETECTORS)` import nothing.
+The names live in sentinel.detector_names (a new detector adds a line there).
 """
 
 from __future__ import annotations
@@ -13,19 +14,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sentinel.config import MetricConfig
+from sentinel.detector_names import DETECTOR_CLASSES
 from sentinel.detectors.base import Detector
 from sentinel.errors import ConfigError
-
-# name -> "module:Class", in the order listings and tables show them. A new detector adds a line.
-_WHERE = {
-    "zscore": "sentinel.detectors.zscore:ZScoreDetector",
-    "seasonal_mad": "sentinel.detectors.seasonal_mad:SeasonalMADDetector",
-    "isolation_forest": "sentinel.detectors.isolation_forest:IsolationForestDetector",
-    "level_shift": "sentinel.detectors.level_shift:LevelShiftDetector",
-    "ensemble": "sentinel.detectors.ensemble:EnsembleDetector",
-    "adaptive": "sentinel.detectors.adaptive:AdaptiveDetector",
-    "hybrid": "sentinel.detectors.hybrid:HybridDetector",
-}
 
 
 class _LazyDetectors(Mapping[str, type[Detector]]):
@@ -54,7 +45,7 @@ class _LazyDetectors(Mapping[str, type[Detector]]):
         return f"DETECTORS({', '.join(self._where)})"
 
 
-DETECTORS: Mapping[str, type[Detector]] = _LazyDetectors(_WHERE)
+DETECTORS: Mapping[str, type[Detector]] = _LazyDetectors(DETECTOR_CLASSES)
 
 
 def make_detector(name: str, **params: Any) -> Detector:
