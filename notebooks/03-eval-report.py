@@ -84,7 +84,10 @@ eval_view.confusion(results, first)
 # ## Drill into one incident
 
 # %%
+drawn = results.get("timelines") or []  # at most 12 on a big suite: the most-missed cases
 case = case_id or eval_view.pick_case(results)
+if not case_id and drawn and case not in drawn:
+    case = drawn[0]
 info = eval_view.case_info(results, case)
 display(Markdown(f"**{case}**: {info.get('description', '')}"))
 for w in info.get("windows", []):
@@ -93,4 +96,4 @@ timeline = run / "timelines" / f"{case}.png"
 if timeline.is_file():
     display(Image(filename=str(timeline)))
 else:
-    print(f"no timeline plot for {case} (the eval draws them for incident cases that ran)")
+    print(f"no timeline plot for {case} (the eval draws at most 12: {', '.join(drawn) or 'none'})")
