@@ -246,6 +246,13 @@ class LocalModelConfig(Strict):
     )
 
 
+# The system prompt's cache lifetime. 1h: at the assumed 5% escalation (~9 Sonnet calls/h) a 5m
+# cache is warm for ~half the calls, 1h for ~all of them (`sentinel cost`, docs/llm.md). The one
+# default: LLMConfig, the judge and ModelRequest all use it.
+CacheTTL = Literal["5m", "1h"]
+DEFAULT_CACHE_TTL: CacheTTL = "1h"
+
+
 class LLMConfig(Strict):
     """The model judge: prompt, backend, limits and cost controls (docs/llm.md)."""
 
@@ -277,7 +284,7 @@ class LLMConfig(Strict):
     breaker_cooldown_s: float = Field(
         60.0, gt=0, description="sentinel run: seconds the open breaker skips the model"
     )
-    cache_ttl: Literal["5m", "1h"] = "5m"
+    cache_ttl: CacheTTL = Field(DEFAULT_CACHE_TTL, description="system-prompt cache lifetime")
     calls_per_hour: int | None = Field(120, gt=0, description="cap; null = no cap")
     monthly_budget_usd: float | None = Field(50.0, gt=0, description="cap; null = no cap")
     budget_state: str | None = Field(

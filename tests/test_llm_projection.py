@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
+from sentinel.config import DEFAULT_CACHE_TTL, DEFAULT_CONFIG, LLMConfig, load_config
+from sentinel.llm.backends import ModelRequest
+from sentinel.llm.judge import LLMJudge
 from sentinel.llm.prices import load_prices
-from sentinel.llm.projection import SECONDS_PER_MONTH, measure, project
+from sentinel.llm.projection import SECONDS_PER_MONTH, estimated_call, measure, project
 from sentinel.models import Provenance, Status, Usage, Verdict
 from tests import llm_cases as c
 
@@ -168,3 +173,25 @@ def test_scripted_usage_is_never_reported_as_measured():
     )
     m = measure([scripted, verdict("statistical")])
     assert m.cost_per_call["claude-haiku-5-5"].basis.startswith("scripted usage (n=1; test data")
+
+
+def test_cache_ttl_has_one_default_the_shipped_config_agrees_with():
+    shipped = yaml.safe_load(DEFAULT_CONFIG.read_text())["llm"]["cache_ttl"]
+    assert shipped == DEFAULT_CACHE_TTL == LLMConfig().cache_ttl == "1h"
+    assert load_config(DEFAULT_CONFIG).llm.cache_ttl == DEFAULT_CACHE_TTL
+    assert ModelRequest.__dataclass_fields__["cache_ttl"].default == DEFAULT_CACHE_TTL
+    for fn, name in ((LLMJudge.__init__, "cache_ttl"), (estimated_call, "ttl")):
+        assert inspect.signature(fn).parameters[name].default == DEFAULT_CACHE_TTL
+
+
+def test_the_projection_without_a_cache_ttl_key_is_the_shipped_configs(tmp_path):
+    data = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    del data["llm"]["cache_ttl"]
+    bare = tmp_path / "services.yaml"
+    bare.write_text(yaml.safe_dump(data))
+    shipped, unset = (
+        project(load_config(p), load_prices(), ["sonnet"], None)[0] for p in (DEFAULT_CONFIG, bare)
+    )
+    assert [(r.usd_per_call, r.usd_per_month) for r in unset] == [
+        (r.usd_per_call, r.usd_per_month) for r in shipped
+    ]

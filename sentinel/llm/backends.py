@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import anthropic
 from pydantic import ValidationError
 
+from sentinel.config import DEFAULT_CACHE_TTL, CacheTTL
 from sentinel.errors import LLMError
 from sentinel.llm.deadline import Deadline, DeadlineMiddleware
 from sentinel.llm.prices import ModelInfo
@@ -40,7 +41,7 @@ class ModelRequest:
     prompt: RenderedPrompt
     schema: dict[str, Any]
     max_tokens: int = 1024
-    cache_ttl: str = "5m"
+    cache_ttl: CacheTTL = DEFAULT_CACHE_TTL
     repair: tuple[str, str] | None = None  # (previous answer, what was wrong with it)
     deadline: Deadline | None = field(default=None, compare=False)  # the check's; not keyed
     answer: AnswerModel = field(default=ModelVerdict, compare=False)  # validates the reply

@@ -10,6 +10,7 @@ and BudgetExceeded when a cost cap forbids the call.
 
 from __future__ import annotations
 
+from sentinel.config import DEFAULT_CACHE_TTL, CacheTTL
 from sentinel.errors import BudgetExceeded, LLMError
 from sentinel.llm.backends import Backend, ModelCallFailed, ModelRequest, StructuredReply
 from sentinel.llm.budget import CostGuard
@@ -39,7 +40,7 @@ class LLMJudge:
         prompt: PromptTemplate,
         *,
         max_tokens: int = 1024,
-        cache_ttl: str = "5m",
+        cache_ttl: CacheTTL = DEFAULT_CACHE_TTL,
         guard: CostGuard | None = None,
         deadline_s: float = 20.0,
     ):

@@ -22,7 +22,7 @@ from typing import Literal
 
 import numpy as np
 
-from sentinel.config import LLMConfig, SentinelConfig, ServiceConfig
+from sentinel.config import DEFAULT_CACHE_TTL, CacheTTL, LLMConfig, SentinelConfig, ServiceConfig
 from sentinel.llm.prices import MTOK, ModelInfo, PriceTable
 from sentinel.llm.prompts import load_prompt
 from sentinel.llm.tokens import estimated_tokens, output_tokens, sample_check
@@ -129,7 +129,7 @@ def estimated_call(
     user_tokens: int,
     calls_per_second: float,
     cache: bool,
-    ttl: str = "5m",
+    ttl: CacheTTL = DEFAULT_CACHE_TTL,
     prompt_version: str = "v3",
 ) -> float:
     """Expected USD of one call, with the static part cached when it can be."""
