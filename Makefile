@@ -80,12 +80,34 @@ define run_suites
 	done
 endef
 
-.PHONY: eval eval-full
-eval: $(STAMP) ## Score every detector per suite: SMD, Nezha (real; fixed subsets) and synthetic
-	$(call run_suites,subset)
+# The local model's row: replayed recordings of a real small model (evals/recordings/README.md),
+# run apart from the suites above so its figures never mix with detector or Claude rows. Its
+# cases (evals/local-cases) are three Nezha frontend faults with the replayed period cut to what
+# a 2-core CPU could record (6 model calls); the suite folder joins them to the imported fixtures.
+LOCAL_SUITE := data/imported/nezha-local
+LOCAL_EVAL_ARGS ?= --suite $(LOCAL_SUITE) --replay-dir evals/recordings
+define local_suite
+	@test -f data/imported/nezha/services.yaml || \
+		$(BIN)/sentinel fixtures import nezha $(DATASETS)/nezha --no-progress
+	@mkdir -p $(LOCAL_SUITE) && cp data/imported/nezha/services.yaml $(LOCAL_SUITE)/ && \
+		ln -sfn ../nezha/fixtures $(LOCAL_SUITE)/fixtures && rm -rf $(LOCAL_SUITE)/cases && \
+		cp -r evals/local-cases $(LOCAL_SUITE)/cases
+endef
 
-eval-full: $(STAMP) ## The same on every service and case of each suite (hours of CPU on 2 cores)
-	$(call run_suites,full)
+.PHONY: eval eval-full eval-local eval-local-record
+eval: $(STAMP) ## Score every detector per suite: SMD, Nezha (real; fixed subsets) and synthetic, then the local model's replayed row
+	$(call run_suites,subset)
+	@$(MAKE) --no-print-directory eval-local
+
+eval-local: $(STAMP) ## The local model's row (3 Nezha faults), replayed from evals/recordings: SmolLM2-135M-Instruct Q4_1
+	$(local_suite)
+	@echo "== llm:local = REPLAYED recordings of SmolLM2-135M-Instruct Q4_1 (135M parameters, 98 MB GGUF)" \
+		"in llama.cpp's llama-server on 2 CPU cores; not a Claude model (evals/recordings/README.md) =="
+	$(BIN)/sentinel eval run $(LOCAL_EVAL_ARGS) --strategies 'statistical llm:local' --mode replay
+
+eval-local-record: $(STAMP) ## Re-record that row with llama-server (after a prompt/detector/gate change; 2-6 min a call on 2 cores)
+	$(local_suite)
+	evals/recordings/record.sh $(LOCAL_EVAL_ARGS)
 
 .PHONY: bench bench-detectors bench-prometheus bench-loop
 bench: bench-detectors bench-loop bench-prometheus ## Measure speed and memory (all three below, ~10 min)

@@ -34,6 +34,7 @@ models = ["haiku", "sonnet"]
 use_live = True  # live calls cost money; they only happen when credentials are configured
 show_prompt = "v3"  # which rendered prompt to print in full ("" for none)
 save_dir = ""  # if set, figures are also saved there as PNG
+local_recordings = "evals/recordings/repeat-1/local-smollm2-135m-instruct-q4_1"  # "" to skip
 
 # %%
 from pathlib import Path
@@ -44,6 +45,7 @@ from sentinel.checks import parse_check_time
 from sentinel.config import PROJECT_ROOT, Settings, load_config
 from sentinel.evaluation.cases import DEFAULT_SUITE, load_suite
 from sentinel.lab import plots, prompts
+from sentinel.lab.recordings import recorded_answers
 from sentinel.llm.prices import load_prices
 from sentinel.sources.fixture_source import FixtureSource
 
@@ -142,6 +144,19 @@ print(
 )
 print(context_text(context))  # inserted after the metrics block, before the closing reminder
 context_cost_table(context, prices, models)
+
+# %% [markdown]
+# ## A real small model's answers (replayed recordings)
+# SmolLM2-135M-Instruct (Q4_1 GGUF, 135M parameters, 98 MB) in llama.cpp's `llama-server` on
+# 2 CPU cores answered every check the gate escalated on Nezha `frontend` around two faults of
+# 2022-08-23 (11:30-12:25; `make eval-local` scores them, `make eval-local-record` re-records). These rows are
+# the **recorded answers as the model gave them**, not Claude's and not scripted: the schema
+# check, why generation stopped, tokens, latency and llama-server's own tokens/s. A 135M model
+# judges poorly (docs/llm.md); the floors and the statistical fallback bound what it can change.
+
+# %%
+local = recorded_answers(PROJECT_ROOT / local_recordings) if local_recordings else pd.DataFrame()
+local
 
 # %%
 if save_dir:

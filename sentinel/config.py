@@ -244,6 +244,9 @@ class LocalModelConfig(Strict):
         description="model name the server knows (env SENTINEL_LLM_MODEL overrides); also "
         "names the recordings and every report row",
     )
+    max_tokens: int | None = Field(
+        512, gt=0, le=128_000, description="answer cap for this model (null: llm.max_tokens)"
+    )
 
 
 # The system prompt's cache lifetime. 1h: at the assumed 5% escalation (~9 Sonnet calls/h) a 5m

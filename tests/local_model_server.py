@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -108,8 +110,14 @@ def main() -> None:
     if not (binary and gguf):
         sys.exit(f"llama-server or {GGUF_NAME} not found; {INSTALL_HINT}")
     port = int(os.environ.get("PORT", "8080"))
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops llama-server too
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp, llama_server(binary, gguf, Path(tmp), port) as url:
-        print(f"serving {MODEL_NAME} at {url}  (SENTINEL_LLM_BASE_URL={url}); Ctrl-C stops")
+        ready = time.perf_counter() - started
+        print(
+            f"serving {MODEL_NAME} at {url} (ready in {ready:.1f} s; SENTINEL_LLM_BASE_URL={url})"
+        )
+        print("Ctrl-C or SIGTERM stops it", flush=True)
         with suppress(KeyboardInterrupt):
             subprocess.run(["sleep", "infinity"], check=False)
 

@@ -17,6 +17,7 @@ from sentinel.errors import ConfigError
 from sentinel.llm import build_judge
 from sentinel.llm.replay import load_reply
 from sentinel.llm.resolve import local_alias, resolve_model
+from sentinel.llm.schema import verdict_json_schema
 from sentinel.models import Status
 from tests import llm_cases as c
 from tests.llm_server import Scripted, chat_body, error_body, message_body
@@ -209,3 +210,25 @@ def test_the_configured_local_model_is_named_by_its_own_name_or_alias_on_any_bac
         assert resolve_model(name, llm, Settings()).alias == "local-phi-3-mini"
     with pytest.raises(ConfigError, match="not in the price table"):
         resolve_model("mistral-7b", llm, Settings())  # not local unless llm.backend is local
+
+
+def test_the_grammar_bounds_a_small_models_answer_but_validation_keeps_the_schema(server):
+    server.push(Scripted(body=chat_body(c.answer())))
+    judge_for(server).judge(c.data(), c.assessment())
+
+    sent = server.requests[0].body
+    schema = sent["response_format"]["json_schema"]["schema"]
+    assert schema["properties"]["anomalies"]["maxItems"] == 4
+    assert schema["properties"]["reasoning"]["maxLength"] == 400
+    assert schema["$defs"]["ModelAnomaly"]["properties"]["explanation"]["maxLength"] == 160
+    assert sent["max_tokens"] == 512  # llm.local.max_tokens, not the Claude models' 1024
+    assert "maxItems" not in verdict_json_schema("v3")["properties"]["anomalies"]
+
+
+def test_local_max_tokens_null_falls_back_to_llm_max_tokens(server):
+    server.push(Scripted(body=chat_body(c.answer())))
+    cfg = c.config(local={"model": "tiny-model-1b", "max_tokens": None}, max_tokens=700)
+    build_judge("llm:local", local_settings(f"{server.url}/v1"), cfg, mode="live").judge(
+        c.data(), c.assessment()
+    )
+    assert server.requests[0].body["max_tokens"] == 700

@@ -57,7 +57,9 @@ def build_judge(
             backends[m.alias],
             m,
             prompt,
-            max_tokens=llm.max_tokens,
+            max_tokens=(llm.local.max_tokens or llm.max_tokens)
+            if is_local_model(m)
+            else llm.max_tokens,
             cache_ttl=llm.cache_ttl,
             guard=guard,
             deadline_s=llm.check_deadline_s,

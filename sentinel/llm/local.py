@@ -14,6 +14,7 @@ test server that marks itself with the `x-sentinel-scripted` header are `scripte
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from contextvars import ContextVar
@@ -36,7 +37,23 @@ NO_KEY = "sentinel-local"  # the SDKs want a key; local servers ignore it unless
 # chat-completions finish_reason -> the Messages API stop_reason that check_reply understands
 FINISH_TO_STOP = {"stop": "end_turn", "length": "max_tokens", "content_filter": "refusal"}
 
+# Grammar bounds for a small model's answer: greedy decoding of a 135M model loops (a list of
+# invented metrics until max_tokens); these end the JSON in a few hundred tokens. Sent to the
+# server only: the reply is validated by the unchanged pydantic schema.
+ANSWER_BOUNDS = {"anomalies": {"maxItems": 4}, "metric": {"maxLength": 80}}
+ANSWER_BOUNDS |= {k: {"maxLength": n} for k, n in (("explanation", 160), ("reasoning", 400))}
+ANSWER_BOUNDS |= {"next_step": {"maxLength": 200}}
+
 _deadline: ContextVar[Deadline | None] = ContextVar("sentinel_local_deadline", default=None)
+
+
+def bounded_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The answer schema with ANSWER_BOUNDS on its properties (in $defs too), for the grammar."""
+    out = copy.deepcopy(schema)
+    for obj in [out, *out.get("$defs", {}).values()]:
+        for name, prop in obj.get("properties", {}).items():
+            prop.update(ANSWER_BOUNDS.get(name, {}))
+    return out
 
 
 def source_from_headers(headers: Any) -> ResponseSource:
@@ -80,7 +97,11 @@ class OpenAICompatBackend(Backend):
             "max_tokens": request.max_tokens,
             "response_format": {
                 "type": "json_schema",
-                "json_schema": {"name": "verdict", "schema": request.schema, "strict": True},
+                "json_schema": {
+                    "name": "verdict",
+                    "schema": bounded_schema(request.schema),
+                    "strict": True,
+                },
             },
         }
 

@@ -1,0 +1,70 @@
+"""The shipped recordings of SmolLM2-135M (evals/recordings) replay on a fresh clone: the eval's
+local-model row and one `sentinel check --strategy llm:local`, offline, labelled `replay`.
+
+If this fails after a change to the prompt, the default detector, its evidence or the gate, the
+recordings are stale: re-record with `make eval-local-record` (evals/recordings/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sentinel.checks import read_sidecar
+from sentinel.config import PROJECT_ROOT
+from tests.local_model_server import MODEL_NAME
+from tests.realdata import need
+
+pytestmark = pytest.mark.slow
+ALIAS = f"local-{MODEL_NAME}"
+RECORDINGS = PROJECT_ROOT / "evals" / "recordings"
+
+
+def run(*argv: str, cwd: Path = PROJECT_ROOT, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC", "SENTINEL"))}
+    return subprocess.run(
+        [sys.executable, "-m", "sentinel", *argv],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**clean, **env},
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def local_suite(tmp_path_factory) -> Path:
+    """The Makefile's local suite: the imported Nezha fixtures with evals/local-cases."""
+    root = tmp_path_factory.mktemp("nezha")
+    done = run("fixtures", "import", "nezha", str(need("nezha")), "--out", str(root / "nezha"))
+    assert done.returncode == 0, done.stderr
+    suite = root / "nezha-local"
+    suite.mkdir()
+    shutil.copy(root / "nezha" / "services.yaml", suite)
+    (suite / "fixtures").symlink_to(root / "nezha" / "fixtures")
+    shutil.copytree(PROJECT_ROOT / "evals" / "local-cases", suite / "cases")
+    return suite
+
+
+def test_the_local_model_row_replays_from_the_shipped_recordings(local_suite, tmp_path):
+    done = run(
+        "eval", "run", "--suite", str(local_suite), "--strategies", "llm:local",
+        "--mode", "replay", "--replay-dir", str(RECORDINGS), "--out", str(tmp_path),
+        "--run-id", "r", "--bootstrap", "0",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = (tmp_path / "r" / "verdicts" / "llm-local__r1.jsonl").read_text().splitlines()
+    judged = [json.loads(line)["verdict"] for line in lines]
+    judged = [v for v in judged if v["provenance"]["model"] == ALIAS]
+    assert judged, "no check reached the local model"
+    assert {v["provenance"]["response_source"] for v in judged} == {"replay"}
+    assert all(v["usage"]["input_tokens"] > 1000 for v in judged)
+    assert "not run" not in done.stdout
