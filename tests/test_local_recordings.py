@@ -68,3 +68,21 @@ def test_the_local_model_row_replays_from_the_shipped_recordings(local_suite, tm
     assert {v["provenance"]["response_source"] for v in judged} == {"replay"}
     assert all(v["usage"]["input_tokens"] > 1000 for v in judged)
     assert "not run" not in done.stdout
+
+
+def test_sentinel_check_replays_a_recorded_local_model_answer(local_suite, tmp_path):
+    cfg = yaml.safe_load((local_suite / "services.yaml").read_text())
+    for svc in cfg["services"]:
+        svc["fixture"] = str(local_suite / "fixtures" / f"{svc['fixture']}.yaml")
+    cfg["llm"] = {"replay_dir": str(RECORDINGS / "repeat-1"), "mode": "replay"}
+    config = tmp_path / "services.yaml"
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    done = run(
+        "check", "--config", str(config), "-s", "frontend", "--at", "2022-08-23T12:10:00Z",
+        "--strategy", "llm:local", "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    (verdict,) = read_sidecar(tmp_path / "out" / "verdicts.json").verdicts
+    prov = verdict.provenance
+    assert (prov.model, prov.response_source) == (ALIAS, "replay")
+    assert verdict.usage.input_tokens > 1000 and verdict.cost_usd == 0.0
