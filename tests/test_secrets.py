@@ -9,6 +9,7 @@ import base64
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from tests.fakehttp import Reply, Request, fake_server
 from tests.llm_server import Scripted, ScriptedServer, error_body, message_body
 from tests.servers import free_port
 
-pytestmark = pytest.mark.timeout(900)  # ~10 CLI runs; slow only on a loaded machine
+pytestmark = pytest.mark.timeout(900)  # ~10 CLI runs side by side; slow only when loaded
 CHECK_AT = "2026-10-29T14:20:00Z"  # api-service mid-incident in the bundled fixtures
 S = {
     "prom_password": "PromPw-7f3a9c1e",
@@ -136,19 +137,33 @@ def eval_with_model(tmp: Path, env: dict[str, str]) -> None:
 
 
 def drive_every_path(tmp: Path) -> None:
+    """Every front door at once: the CLI runs are independent processes that mostly wait
+    (refused connections, retries, kernel start), so they run side by side; only the two runs
+    that read the same scripted model queue go in order."""
     env = base_env(tmp)
     cfg = str(config_file(tmp))
     dead = f"127.0.0.1:{free_port()}"
     check = ["check", "--config", cfg, "--at", CHECK_AT]
-
-    # Prometheus: refused, with the password in the URL; plain and through the notebook
     url_env = {**env, "PROMETHEUS_URL": f"http://sentinel:{S['prom_password']}@{dead}"}
-    sentinel(tmp, "check-refused", url_env, *check, "--source", "prometheus")
-    sentinel(tmp, "notebook-refused", url_env, *check, "--source", "prometheus", "--notebook")
-    sentinel(tmp, "record-refused", url_env, "record", "--service", "api-service", "--config",
-             cfg, "--start", "2026-10-29T13:00:00Z", "--end", "2026-10-29T14:00:00Z", "--url",
-             url_env["PROMETHEUS_URL"], "--out", str(tmp / "rec"), "--name", "rec")  # fmt: skip
-    with fake_server(echo_auth) as prom:
+
+    with (
+        ThreadPoolExecutor(max_workers=8) as pool,
+        fake_server(echo_auth) as prom,
+        ScriptedServer() as llm,
+        ScriptedServer() as eval_llm,
+        fake_server(echo_auth) as am,
+    ):
+        runs = [
+            # Prometheus: refused, with the password in the URL; plain and through the notebook
+            pool.submit(sentinel, tmp, "check-refused", url_env, *check, "--source", "prometheus"),
+            pool.submit(sentinel, tmp, "notebook-refused", url_env, *check, "--source",
+                        "prometheus", "--notebook"),
+            pool.submit(sentinel, tmp, "record-refused", url_env, "record", "--service",
+                        "api-service", "--config", cfg, "--start", "2026-10-29T13:00:00Z",
+                        "--end", "2026-10-29T14:00:00Z", "--url", url_env["PROMETHEUS_URL"],
+                        "--out", str(tmp / "rec"), "--name", "rec"),
+        ]  # fmt: skip
+        # Prometheus answering 5xx that quote the credentials it was sent, in each auth form
         hostport = prom.url.removeprefix("http://")
         for name, extra in {
             "check-echo-url": {
@@ -162,27 +177,37 @@ def drive_every_path(tmp: Path) -> None:
                 "PROMETHEUS_TENANT": "tenant-a",
             },
         }.items():
-            sentinel(tmp, name, {**env, **extra}, *check, "--source", "prometheus")
-        assert prom.requests, "the echo server was never asked"
+            runs.append(
+                pool.submit(sentinel, tmp, name, {**env, **extra}, *check, "--source", "prometheus")
+            )
 
-    # The model: an error quoting the key, then answers echoing secrets into verdicts,
-    # tickets and Alertmanager annotations (scripted test data, not model output)
-    with ScriptedServer() as llm, fake_server(echo_auth) as am:
+        # The model: an error quoting the key, then answers echoing secrets into verdicts,
+        # tickets and Alertmanager annotations (scripted test data, not model output)
         llm_env = {
             **url_env,  # a deployment sets everything: the model may echo any of it
             "ANTHROPIC_BASE_URL": llm.url.replace("http://", f"http://llm:{S['llm_password']}@"),
             "ALERTMANAGER_URL": am.url.replace("http://", f"http://am:{S['am_password']}@"),
         }
-        llm.push(error_body(400, "invalid_request_error", f"bad x-api-key {S['api_key']}"))
-        sentinel(tmp, "check-llm-error", llm_env, *check, "--strategy", "llm:haiku")
         answer = Scripted(body=message_body(llm_cases.answer("CRITICAL", reasoning=ECHO)))
-        llm.push(*[answer] * 20)
-        sentinel(tmp, "run-once", llm_env, "run", "--once", "--config", cfg, "--strategy",
-                 "llm:haiku", "--fixture-start", CHECK_AT, "--db", str(tmp / "sentinel.db"),
-                 "--grace", "3")  # fmt: skip
+
+        def model_runs() -> None:  # one queue: the error first, then the answers
+            llm.push(error_body(400, "invalid_request_error", f"bad x-api-key {S['api_key']}"))
+            sentinel(tmp, "check-llm-error", llm_env, *check, "--strategy", "llm:haiku")
+            llm.push(*[answer] * 20)
+            sentinel(tmp, "run-once", llm_env, "run", "--once", "--config", cfg, "--strategy",
+                     "llm:haiku", "--fixture-start", CHECK_AT, "--db", str(tmp / "sentinel.db"),
+                     "--grace", "3")  # fmt: skip
+
+        runs.append(pool.submit(model_runs))
+        # the eval in this process, on its own scripted queue
+        eval_llm.push(*[answer] * 400)
+        eval_env = {**llm_env, "ANTHROPIC_BASE_URL": eval_llm.url.replace("http://", f"http://llm:{S['llm_password']}@")}  # fmt: skip
+        eval_with_model(tmp / "eval", eval_env)
+        for run in runs:
+            run.result()  # re-raises a failed run
+        assert prom.requests, "the echo server was never asked"
         assert len(llm.requests) >= 2, "the model was not called on every path"
-        llm.push(*[answer] * 400)
-        eval_with_model(tmp / "eval", llm_env)
+        assert eval_llm.requests, "the eval never called the model"
 
     # Loki and Tempo: refused, echoing 5xx, and a log line carrying a credential
     from sentinel.config import Settings
@@ -243,6 +268,10 @@ def test_no_configured_secret_reaches_any_output_file_log_or_the_database(output
         if form.encode() in p.read_bytes()
     ]
     assert not leaks, "secrets leaked:\n" + "\n".join(leaks)
+    doors = {p.stem for p in (outputs / "console").glob("*.txt")}
+    assert doors == {"check-refused", "notebook-refused", "record-refused", "check-echo-url",
+                     "check-echo-bearer", "check-echo-basic", "check-llm-error", "run-once",
+                     "loki-tempo"}  # fmt: skip
     console = "\n".join(p.read_text() for p in (outputs / "console").glob("*.txt"))
     assert REDACTED in console  # the failures were reported, with the secret blanked
 
