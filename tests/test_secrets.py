@@ -137,9 +137,8 @@ def eval_with_model(tmp: Path, env: dict[str, str]) -> None:
 
 
 def drive_every_path(tmp: Path) -> None:
-    """Every front door at once: the CLI runs are independent processes that mostly wait
-    (refused connections, retries, kernel start), so they run side by side; only the two runs
-    that read the same scripted model queue go in order."""
+    """Every front door at once: the CLI runs are independent processes (each with its own
+    scripted model queue where it calls one), so they run side by side."""
     env = base_env(tmp)
     cfg = str(config_file(tmp))
     dead = f"127.0.0.1:{free_port()}"
@@ -150,6 +149,7 @@ def drive_every_path(tmp: Path) -> None:
         ThreadPoolExecutor(max_workers=8) as pool,
         fake_server(echo_auth) as prom,
         ScriptedServer() as llm,
+        ScriptedServer() as run_llm,
         ScriptedServer() as eval_llm,
         fake_server(echo_auth) as am,
     ):
@@ -183,31 +183,29 @@ def drive_every_path(tmp: Path) -> None:
 
         # The model: an error quoting the key, then answers echoing secrets into verdicts,
         # tickets and Alertmanager annotations (scripted test data, not model output)
-        llm_env = {
-            **url_env,  # a deployment sets everything: the model may echo any of it
-            "ANTHROPIC_BASE_URL": llm.url.replace("http://", f"http://llm:{S['llm_password']}@"),
-            "ALERTMANAGER_URL": am.url.replace("http://", f"http://am:{S['am_password']}@"),
-        }
+        def llm_env(server: ScriptedServer) -> dict[str, str]:
+            return {
+                **url_env,  # a deployment sets everything: the model may echo any of it
+                "ANTHROPIC_BASE_URL": server.url.replace(
+                    "http://", f"http://llm:{S['llm_password']}@"
+                ),
+                "ALERTMANAGER_URL": am.url.replace("http://", f"http://am:{S['am_password']}@"),
+            }
+
         answer = Scripted(body=message_body(llm_cases.answer("CRITICAL", reasoning=ECHO)))
-
-        def model_runs() -> None:  # one queue: the error first, then the answers
-            llm.push(error_body(400, "invalid_request_error", f"bad x-api-key {S['api_key']}"))
-            sentinel(tmp, "check-llm-error", llm_env, *check, "--strategy", "llm:haiku")
-            llm.push(*[answer] * 20)
-            sentinel(tmp, "run-once", llm_env, "run", "--once", "--config", cfg, "--strategy",
-                     "llm:haiku", "--fixture-start", CHECK_AT, "--db", str(tmp / "sentinel.db"),
-                     "--grace", "3")  # fmt: skip
-
-        runs.append(pool.submit(model_runs))
-        # the eval in this process, on its own scripted queue
+        llm.push(error_body(400, "invalid_request_error", f"bad x-api-key {S['api_key']}"))
+        runs.append(pool.submit(sentinel, tmp, "check-llm-error", llm_env(llm), *check,
+                                "--strategy", "llm:haiku"))  # fmt: skip
+        run_llm.push(*[answer] * 20)
+        runs.append(pool.submit(sentinel, tmp, "run-once", llm_env(run_llm), "run", "--once",
+                                "--config", cfg, "--strategy", "llm:haiku", "--fixture-start",
+                                CHECK_AT, "--db", str(tmp / "sentinel.db"), "--grace", "3"))  # fmt: skip
         eval_llm.push(*[answer] * 400)
-        eval_env = {**llm_env, "ANTHROPIC_BASE_URL": eval_llm.url.replace("http://", f"http://llm:{S['llm_password']}@")}  # fmt: skip
-        eval_with_model(tmp / "eval", eval_env)
+        eval_with_model(tmp / "eval", llm_env(eval_llm))  # in this process, meanwhile
         for run in runs:
             run.result()  # re-raises a failed run
         assert prom.requests, "the echo server was never asked"
-        assert len(llm.requests) >= 2, "the model was not called on every path"
-        assert eval_llm.requests, "the eval never called the model"
+        assert all(s.requests for s in (llm, run_llm, eval_llm)), "a model path made no call"
 
     # Loki and Tempo: refused, echoing 5xx, and a log line carrying a credential
     from sentinel.config import Settings
