@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 import traceback
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -20,6 +22,10 @@ DB_HELP = (
     "Ticket store: SQLite path or SQLAlchemy URL [default: DATABASE_URL, else var/sentinel.db]."
 )
 CONFIG_HELP = "Services file [default: SENTINEL_CONFIG, else config/services.yaml]."
+DbOption = Annotated[str | None, typer.Option(metavar="DB", help=DB_HELP, show_default=False)]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", metavar="FILE", help=CONFIG_HELP, show_default=False)
+]
 
 app = typer.Typer(
     name="sentinel",

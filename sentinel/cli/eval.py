@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from sentinel.cli import DB_HELP, app
+from sentinel.cli import DbOption, app
 from sentinel.config import FIXTURES_DIR, REPORTS_DIR
 
 eval_app = typer.Typer(
@@ -274,10 +274,7 @@ def add_case(
     out: Annotated[
         Path | None, typer.Option(metavar="DIR", help="cases folder [default: evals/cases]")
     ] = None,
-    db: Annotated[
-        str | None,
-        typer.Option(metavar="DB", help=DB_HELP, show_default=False),
-    ] = None,
+    db: DbOption = None,
     fixture: Annotated[
         str | None,
         typer.Option(

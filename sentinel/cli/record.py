@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from sentinel.cli import CONFIG_HELP, app
+from sentinel.cli import ConfigOption, app
 from sentinel.cli.fixtures import fixtures_app
 from sentinel.config import FIXTURES_DIR, Settings, load_config, parse_duration_seconds
 from sentinel.errors import ConfigError, FixtureError
@@ -70,14 +70,7 @@ def record_command(
             metavar="NAME", help="Fixture name [default: the service name].", show_default=False
         ),
     ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="FILE",
-            help=CONFIG_HELP,
-            show_default=False,
-        ),
-    ] = None,
+    config: ConfigOption = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing fixture.")] = False,
 ) -> None:
     """Record a service's configured metrics from Prometheus/Mimir into a fixture (kind: recorded)."""

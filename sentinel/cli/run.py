@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from sentinel.cli import CONFIG_HELP, DB_HELP, app
+from sentinel.cli import ConfigOption, DbOption, app
 from sentinel.config import SentinelConfig, Settings, load_config
 from sentinel.errors import ConfigError
 from sentinel.strategy import STRATEGY_HELP
@@ -54,15 +54,7 @@ def default_fixture_start(config: SentinelConfig, fixtures_dir: Path | None) -> 
 
 @app.command()
 def run(
-    config_path: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            metavar="FILE",
-            help=CONFIG_HELP,
-            show_default=False,
-        ),
-    ] = None,
+    config_path: ConfigOption = None,
     source: Annotated[
         Literal["fixtures", "prometheus"],
         typer.Option(
@@ -112,14 +104,7 @@ def run(
     metrics_addr: Annotated[
         str, typer.Option(metavar="ADDR", help="Address /metrics listens on.")
     ] = "127.0.0.1",
-    db: Annotated[
-        str | None,
-        typer.Option(
-            metavar="DB",
-            help=DB_HELP,
-            show_default=False,
-        ),
-    ] = None,
+    db: DbOption = None,
     alertmanager_url: Annotated[
         str | None,
         typer.Option(

@@ -3,12 +3,11 @@ and engineers' judgement of them (which `sentinel eval add-case --from-ticket` t
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from sentinel.cli import CONFIG_HELP, DB_HELP, app
+from sentinel.cli import ConfigOption, DbOption, app
 from sentinel.errors import SentinelError
 
 tickets_app = typer.Typer(
@@ -16,7 +15,6 @@ tickets_app = typer.Typer(
 )
 app.add_typer(tickets_app, name="tickets")
 
-DbOption = Annotated[str | None, typer.Option(metavar="DB", help=DB_HELP, show_default=False)]
 ByOption = Annotated[
     str | None,
     typer.Option(
@@ -138,9 +136,7 @@ def reject_ticket(
             show_default=False,
         ),
     ] = None,
-    config: Annotated[
-        Path | None, typer.Option(metavar="FILE", help=CONFIG_HELP, show_default=False)
-    ] = None,
+    config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
     """Record that the ticket was a false positive; optionally print the matching suppression."""
