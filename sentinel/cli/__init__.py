@@ -26,6 +26,15 @@ DbOption = Annotated[str | None, typer.Option(metavar="DB", help=DB_HELP, show_d
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", metavar="FILE", help=CONFIG_HELP, show_default=False)
 ]
+FixturesDirOption = Annotated[
+    Path,
+    typer.Option(
+        "--fixtures-dir",
+        metavar="DIR",
+        help="Where the fixtures live [default: data/fixtures].",
+        show_default=False,
+    ),
+]
 
 app = typer.Typer(
     name="sentinel",

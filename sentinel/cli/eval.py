@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from sentinel.cli import DbOption, app
+from sentinel.cli import ConfigOption, DbOption, FixturesDirOption, app
 from sentinel.config import FIXTURES_DIR, REPORTS_DIR
 
 eval_app = typer.Typer(
@@ -224,18 +224,8 @@ def make_cases(
     pad: Annotated[
         str, typer.Option(metavar="DURATION", help="replay this long either side of each window")
     ] = "6h",
-    config: Annotated[
-        Path | None,
-        typer.Option(metavar="FILE", help="services file [default: config/services.yaml]"),
-    ] = None,
-    fixtures_dir: Annotated[
-        Path,
-        typer.Option(
-            metavar="DIR",
-            help="where the fixtures live [default: data/fixtures]",
-            show_default=False,
-        ),
-    ] = FIXTURES_DIR,
+    config: ConfigOption = None,
+    fixtures_dir: FixturesDirOption = FIXTURES_DIR,
 ) -> None:
     """(Re)write one case YAML per labelled window of each configured service's fixture, plus
     a background case per service covering the whole span."""
@@ -291,18 +281,8 @@ def add_case(
             metavar="KIND", help="label kind [default: confirmed_incident | false_positive]"
         ),
     ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(metavar="FILE", help="services file [default: config/services.yaml]"),
-    ] = None,
-    fixtures_dir: Annotated[
-        Path,
-        typer.Option(
-            metavar="DIR",
-            help="where the fixtures live [default: data/fixtures]",
-            show_default=False,
-        ),
-    ] = FIXTURES_DIR,
+    config: ConfigOption = None,
+    fixtures_dir: FixturesDirOption = FIXTURES_DIR,
 ) -> None:
     """Write a judged ticket as a labelled case (confirmed: an incident; rejected: a hard
     negative) so the next `sentinel eval run --suite <folder>` scores it."""

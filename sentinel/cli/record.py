@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from sentinel.cli import ConfigOption, app
+from sentinel.cli import ConfigOption, FixturesDirOption, app
 from sentinel.cli.fixtures import fixtures_app
 from sentinel.config import FIXTURES_DIR, Settings, load_config, parse_duration_seconds
 from sentinel.errors import ConfigError, FixtureError
@@ -102,12 +102,7 @@ def to_openmetrics(
         str, typer.Argument(metavar="FIXTURE", help="Fixture name or path to its .yaml.")
     ],
     out: Annotated[Path, typer.Argument(metavar="OUT", help="Output file, e.g. api-service.om.")],
-    fixtures_dir: Annotated[
-        Path,
-        typer.Option(
-            metavar="DIR", help="Fixtures directory [default: data/fixtures].", show_default=False
-        ),
-    ] = FIXTURES_DIR,
+    fixtures_dir: FixturesDirOption = FIXTURES_DIR,
     label: Annotated[
         list[str] | None,
         typer.Option(
@@ -169,12 +164,7 @@ def label_add(
         ),
     ] = None,
     note: Annotated[str, typer.Option(metavar="TEXT", help="Free text.", show_default=False)] = "",
-    fixtures_dir: Annotated[
-        Path,
-        typer.Option(
-            metavar="DIR", help="Fixtures directory [default: data/fixtures].", show_default=False
-        ),
-    ] = FIXTURES_DIR,
+    fixtures_dir: FixturesDirOption = FIXTURES_DIR,
     force: Annotated[bool, typer.Option(help="Allow editing a synthetic fixture.")] = False,
 ) -> None:
     """Add a labelled window (validated against the fixture before it is written)."""
@@ -206,12 +196,7 @@ def label_list(
     fixture: Annotated[
         str, typer.Argument(metavar="FIXTURE", help="Fixture name or path to its .yaml.")
     ],
-    fixtures_dir: Annotated[
-        Path,
-        typer.Option(
-            metavar="DIR", help="Fixtures directory [default: data/fixtures].", show_default=False
-        ),
-    ] = FIXTURES_DIR,
+    fixtures_dir: FixturesDirOption = FIXTURES_DIR,
 ) -> None:
     """List a fixture's labelled windows with the index `label remove` takes."""
     from sentinel.fixtures.files import manifest_path, read_manifest
@@ -239,12 +224,7 @@ def label_remove(
     index: Annotated[
         int, typer.Argument(metavar="INDEX", help="Index shown by `sentinel label list`.")
     ],
-    fixtures_dir: Annotated[
-        Path,
-        typer.Option(
-            metavar="DIR", help="Fixtures directory [default: data/fixtures].", show_default=False
-        ),
-    ] = FIXTURES_DIR,
+    fixtures_dir: FixturesDirOption = FIXTURES_DIR,
     force: Annotated[bool, typer.Option(help="Allow editing a synthetic fixture.")] = False,
 ) -> None:
     """Remove one labelled window by index."""
