@@ -201,7 +201,8 @@ def write_markdown(
         f"time to detect. This invocation took {took.total_seconds():.0f} s (a resumed run "
         "counts only the checks it replayed).\n",
         "Source column: `statistical` = a detector alone (no model); `live model` = real API "
-        "calls; `replay` = recorded model responses (evals/replays/); `scripted` = test "
+        f"calls; `replay` = recorded model responses (from `{run.options.replay_dir}`); "
+        "`scripted` = test "
         "doubles. Strategies that did not run show a projected cost only, never an accuracy "
         "figure. Definitions: docs/evals.md.\n",
         "Every metric counts an alarm the same way: it detects an incident at its first verdict "
