@@ -24,6 +24,7 @@ from sentinel.errors import LLMError
 from sentinel.llm.deadline import Deadline, DeadlineMiddleware
 from sentinel.llm.prices import ModelInfo
 from sentinel.llm.prompts import RenderedPrompt
+from sentinel.llm.resolve import max_tokens_key
 from sentinel.llm.schema import AnswerModel, LegacyModelVerdict, ModelVerdict
 from sentinel.models import ResponseSource, Usage
 
@@ -172,7 +173,7 @@ def check_reply(
     if reply.stop_reason == "max_tokens":
         raise ModelCallFailed(
             f"{alias}: answer truncated at max_tokens={request.max_tokens} "
-            "(raise llm.max_tokens in the config)",
+            f"(raise {max_tokens_key(request.model)} in the config)",
             usage,
             cost,
         )

@@ -45,6 +45,11 @@ def is_local_model(info: ModelInfo) -> bool:
     return info.alias.startswith(LOCAL_PREFIX)
 
 
+def max_tokens_key(info: ModelInfo) -> str:
+    """The config key that sets this model's answer length (local models have their own)."""
+    return "llm.local.max_tokens" if is_local_model(info) else "llm.max_tokens"
+
+
 def local_settings(llm: LLMConfig, settings: Settings) -> tuple[str, str]:
     """(base_url, model name): the environment wins over the config file."""
     return (
