@@ -13,6 +13,7 @@ DETECTOR_CLASSES = {
     "ensemble": "sentinel.detectors.ensemble:EnsembleDetector",
     "adaptive": "sentinel.detectors.adaptive:AdaptiveDetector",
     "hybrid": "sentinel.detectors.hybrid:HybridDetector",
+    "episode": "sentinel.detectors.episode:EpisodeDetector",
 }
 
 
