@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -34,9 +33,10 @@ from sentinel.detectors.evidence import metric_evidence
 from sentinel.detectors.registry import DETECTORS, make_detector, make_detector_for
 from sentinel.models import Action, Anomaly, Provenance, Route, Status, Verdict
 from sentinel.pipeline import Assessment, MetricEvidence, ServiceData
-from sentinel.series import clean_series, to_ns
+from sentinel.series import ns_of, series_arrays
 
 MAX_DEVIATION_PCT = 1e6  # reported when the baseline is 0 and the value is not
+NS_PER_MINUTE = 60_000_000_000
 
 
 @dataclass(frozen=True)
@@ -126,26 +126,30 @@ class StatisticalAssessor:
         raw = data.series.get(name)
         if raw is None:
             return _unknown(name, data.errors.get(name, "not collected"))
+        ns, x = series_arrays(raw, keep_inf=True)  # the fit drops +-Inf from history itself
         at = pd.Timestamp(data.at)
-        s = clean_series(raw, keep_inf=True)  # the fit drops +-Inf from history itself
-        s = s[s.index <= at]
-        window_start = at - timedelta(minutes=self.detection.window_minutes)
-        context_start = at - timedelta(
-            minutes=max(self.detection.context_minutes, self.detection.window_minutes)
+        at_ns = ns_of(at)
+        window_ns = self.detection.window_minutes * NS_PER_MINUTE
+        context_ns = max(self.detection.context_minutes, self.detection.window_minutes) * (
+            NS_PER_MINUTE
         )
-        context = s[s.index > context_start]
-        in_window = context.index > window_start
-        if not in_window.any():
+        # Bounds by binary search on the sorted axis: (context_start, at] and (window_start, at].
+        hi = int(np.searchsorted(ns, at_ns, side="right"))
+        lo = int(np.searchsorted(ns, at_ns - context_ns, side="right"))
+        w = int(np.searchsorted(ns, at_ns - window_ns, side="right"))
+        if w >= hi:
             return _unknown(name, f"no data in the last {self.detection.window_minutes} min")
 
-        cutoff_ns = self.cache.cutoff(
-            int(to_ns(pd.DatetimeIndex([context_start]))[0]), spread=data.service.name
-        )
+        cutoff_ns = self.cache.cutoff(at_ns - context_ns, spread=data.service.name)
         key = (data.data_source, data.service.name, name, self.detector)
         detector = self.cache.get(key, cutoff_ns)
         if detector is None:
-            history = s[to_ns(s.index) < cutoff_ns]
-            detector = make_detector_for(self.detector, metric, **self.params).fit(history)
+            n = int(np.searchsorted(ns[:hi], cutoff_ns, side="left"))
+            hx, hns = _read_only(x[:n]), _read_only(ns[:n])
+            finite = np.isfinite(hx)
+            if not finite.all():
+                hx, hns = hx[finite], hns[finite]
+            detector = make_detector_for(self.detector, metric, **self.params).fit(hx, hns)
             self.cache.put(key, cutoff_ns, detector)
         assert isinstance(detector, Detector)
         if not detector.ready_[0]:
@@ -155,15 +159,16 @@ class StatisticalAssessor:
                 f"{pd.Timestamp(cutoff_ns, tz='UTC'):%Y-%m-%d %H:%M}; need {detector.min_history})",
             )
 
-        scores = detector.score_samples(context)[in_window]
-        values = context.to_numpy()[in_window]
+        cx, cns = _read_only(x[lo:hi]), _read_only(ns[lo:hi])
+        scores = detector.score_last(cx, cns, hi - w)
+        values = cx[w - lo :]
         scores = np.where(_bad_infinity(values, metric.bad_direction), 1.0, scores)
-        idx = context.index[in_window]
-        expected = detector.expected(idx)[0]
+        expected = detector.expected(cns[w - lo :])[0]
         backed = describe_history(float(getattr(detector, "history_hours_", [0.0])[0]))
         finding = self._judge(metric, data, values, expected, scores, backed)
         return replace(
-            finding, evidence=lambda: self._evidence(metric, data, detector, context, finding)
+            finding,
+            evidence=lambda: self._evidence(metric, data, detector, cx, cns, values, finding),
         )
 
     def _evidence(
@@ -171,17 +176,17 @@ class StatisticalAssessor:
         metric: MetricConfig,
         data: ServiceData,
         detector: Detector,
-        context: pd.Series,
+        values: np.ndarray,
+        ns: np.ndarray,
+        window: np.ndarray,
         finding: MetricFinding,
     ) -> MetricEvidence:
         """The detector's figures plus what the thresholds alone reach (floors for the judge)."""
-        window = context[
-            context.index > pd.Timestamp(data.at) - timedelta(minutes=self.detection.window_minutes)
-        ]
-        level, _, why = self._thresholds(metric, window.to_numpy(), Status.NORMAL, 0.0)
+        level, _, why = self._thresholds(metric, window, Status.NORMAL, 0.0)
         capped_by = self._capped_by(metric.name, data) if level > Status.WATCH else ""
         if capped_by:
             level, why = Status.WATCH, f"{why}; capped at WATCH: {capped_by}"
+        context = pd.Series(values, index=pd.DatetimeIndex(ns.astype("datetime64[ns]"), tz="UTC"))
         return metric_evidence(
             metric.name, detector, context, pd.Timestamp(data.at), finding.status, level, why
         )
@@ -275,6 +280,14 @@ class StatisticalAssessor:
             ):
                 return f"known issue ({issue.note})"
         return ""
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """A read-only view: the arrays are the source's cached buffers, which a detector must not
+    change in place."""
+    view = a.view()
+    view.flags.writeable = False
+    return view
 
 
 def _bad_infinity(values: np.ndarray, bad_direction: str) -> np.ndarray:

@@ -122,9 +122,12 @@ class Detector:
         x, ns, one_d = self._prepare(values, timestamps)
         if np.isinf(x).any():  # +-Inf is broken data, like a gap: never a score of 1
             x = np.where(np.isinf(x), np.nan, x)
-        order = np.argsort(ns, kind="stable")
-        sorted_already = bool(np.all(order == np.arange(len(ns))))
-        xs, nss = (x, ns) if sorted_already else (x[:, order], ns[order])
+        sorted_already = len(ns) < 2 or bool((ns[1:] >= ns[:-1]).all())  # no argsort then
+        if sorted_already:
+            xs, nss = x, ns
+        else:
+            order = np.argsort(ns, kind="stable")
+            xs, nss = x[:, order], ns[order]
         scores = self._score(xs, nss)  # in [0, 1], 0 where xs is not finite
         if not self.ready_.all():
             scores = np.where(self.ready_[:, None], scores, 0.0)
@@ -133,6 +136,26 @@ class Detector:
             restored[:, order] = scores
             scores = restored
         return scores[0] if one_d else scores
+
+    def score_last(self, values: Any, timestamps: Any, n: int) -> np.ndarray:
+        """`score_samples(values, timestamps)[..., -n:]`: the scores of the last `n` points.
+
+        A detector whose score at a point depends only on that point and the `lookback_points`
+        before it scores just those on time-sorted input (the assessor scores an hour of
+        context to judge a 15-minute window); the others score everything and slice.
+        """
+        x, ns, one_d = self._prepare(values, timestamps)
+        lookback = self.lookback_points()
+        keep = n + lookback if lookback is not None else len(ns)
+        if keep < len(ns) and (len(ns) < 2 or bool((ns[1:] >= ns[:-1]).all())):
+            x, ns = x[:, -keep:], ns[-keep:]
+        scores = self.score_samples(x, ns)[:, -n:] if n else np.zeros((x.shape[0], 0))
+        return scores[0] if one_d else scores
+
+    def lookback_points(self) -> int | None:
+        """How many earlier points a point's score may depend on; None: the whole scored input
+        (a CUSUM, a trailing level). Lets `score_last` score only what is asked for."""
+        return None
 
     def expected(self, timestamps: Any) -> np.ndarray:
         """What the detector expected at each timestamp, `[n_series, n_points]`."""

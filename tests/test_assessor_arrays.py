@@ -1,0 +1,84 @@
+"""The assessor's array hot path on a real SMD slice: the verdicts equal those of the pandas
+path (any series shape goes through clean_series), and `score_last` is `score_samples` cut."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sentinel import importers
+from sentinel.config import DetectionConfig, load_config
+from sentinel.detectors import DETECTORS, StatisticalAssessor, make_detector
+from sentinel.evaluation import suites
+from sentinel.importers.write import write_import
+from sentinel.pipeline import ServiceData, collect
+from sentinel.series import clean_series, series_arrays, to_ns
+from sentinel.sources.fixture_source import FixtureSource
+from tests.realdata import SMD_MACHINE, smd_slice
+
+
+@pytest.fixture(scope="module")
+def smd(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("smd")
+    out = tmp / "smd"
+    write_import(importers.read("smd", smd_slice(tmp / "src"), progress=False), out, progress=False)
+    spec = suites.resolve_suite(out)
+    config = load_config(spec.config)
+    svc = config.service(SMD_MACHINE)
+    source = FixtureSource(spec.fixtures_dir)
+    end = source.fixture_for(svc).manifest.end
+    # The slice's labelled segment sits near its end: check inside it and before it.
+    times = [end - timedelta(minutes=m) for m in (0, 95)]
+    return svc, [collect(source, svc, at, timedelta(days=28)) for at in times]
+
+
+def _dirty(s: pd.Series) -> pd.Series:
+    """Same samples, not in the protocol's shape: shuffled, a duplicate, another tz and unit."""
+    d = s.iloc[np.random.default_rng(0).permutation(len(s))]
+    d = pd.concat([d.iloc[:1], d])  # a duplicated timestamp (same value)
+    d.index = pd.DatetimeIndex(d.index).tz_convert("Europe/Paris").as_unit("us")
+    return d
+
+
+@pytest.mark.parametrize("detector", ["zscore", "seasonal_mad", "hybrid"])
+def test_array_path_gives_the_verdicts_of_the_cleaned_series(smd, detector):
+    _, checks = smd
+    for data in checks:
+        dirty = ServiceData(
+            data.service,
+            data.at,
+            data.step_seconds,
+            {k: _dirty(v) for k, v in data.series.items()},
+            data.data_source,
+        )
+        fast = StatisticalAssessor(DetectionConfig(), detector).assess(data)
+        slow = StatisticalAssessor(DetectionConfig(), detector).assess(dirty)
+        assert fast.verdict.model_dump() == slow.verdict.model_dump()
+        assert fast.escalation_score == slow.escalation_score
+        for metric in list(fast.evidence)[:3]:  # lazy evidence reads the same arrays
+            assert fast.evidence[metric] == slow.evidence[metric]
+
+
+def test_series_arrays_match_clean_series():
+    idx = pd.date_range("2024-01-01", periods=6, freq="60s", tz="UTC")
+    s = pd.Series([1.0, np.nan, np.inf, 2.0, -np.inf, 3.0], index=idx)
+    for keep_inf in (True, False):
+        ns, x = series_arrays(s, keep_inf=keep_inf)
+        ref = clean_series(s, keep_inf=keep_inf)
+        assert ns.tolist() == to_ns(ref.index).tolist() and x.tolist() == ref.tolist()
+    ns, x = series_arrays(s.iloc[::-1])  # unsorted: through clean_series
+    assert ns.tolist() == to_ns(clean_series(s).index).tolist()
+
+
+@pytest.mark.parametrize("name", sorted(DETECTORS))
+def test_score_last_is_score_samples_cut(smd, name):
+    svc, checks = smd
+    metric = svc.metrics[0].name
+    ns, x = series_arrays(checks[0].series[metric])
+    det = make_detector(name).fit(x[:-60], ns[:-60])
+    full = det.score_samples(x[-60:], ns[-60:])
+    for n in (1, 15, 60):
+        np.testing.assert_array_equal(det.score_last(x[-60:], ns[-60:], n), full[-n:])
