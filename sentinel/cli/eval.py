@@ -124,7 +124,8 @@ def run(
         typer.Option(
             metavar="N",
             min=1,
-            help="strategies replayed in parallel processes [default: CPU count, at most 4]",
+            help="parallel processes: strategies, and each detector's services split over them "
+            "[default: CPU count, at most 4]",
             show_default=False,
         ),
     ] = min(4, os.cpu_count() or 1),

@@ -1,7 +1,8 @@
 """Run a whole eval: validate the suite, replay every strategy walk-forward, score, report.
 
 The run directory `reports/eval/<run-id>/` holds `run.json` (what was asked), one verdict
-stream per (strategy, repeat) under `verdicts/`, and the report. `--resume RUN_ID` reuses the
+stream per (strategy, repeat) under `verdicts/` (a detector run in several processes writes
+one part per service group beside it, merged in sorted order when they finish), and the report. `--resume RUN_ID` reuses the
 saved options and skips check times already streamed; a new run id never mixes results.
 """
 
@@ -193,7 +194,8 @@ def run_eval(
     settings: Settings | None = None,
     jobs: int = 1,
 ) -> EvalRun:
-    """Validate, replay every (strategy, repeat) - in `jobs` processes - and score.
+    """Validate, replay every (strategy, repeat) - in `jobs` processes, a detector's services
+    split over them - and score.
 
     The report is written by `report.write_report`.
     """
@@ -241,10 +243,26 @@ def run_eval(
         for k in range(opts.repeats if spec.uses_model else 1):
             todo.append((srun, k, directory / "verdicts" / f"{spec.slug}__r{k + 1}.jsonl"))
     total = sum(len(t) for t in schedule.values()) * len(todo)
-    job_args = [
-        (opts, repeat_dir(replay_dir, k), s.spec, s.mode, path, settings) for s, k, path in todo
-    ]
-    errors = _execute(job_args, total, jobs)
+    job_args: list[JobArgs] = []
+    owner: list[int] = []  # index into todo of each job
+    groups = service_groups(schedule, jobs)
+    for i, (s, k, path) in enumerate(todo):
+        merge_parts(path)  # parts an interrupted parallel run left behind
+        # A detector's checks are independent across services: split them over the processes.
+        # Model strategies stay whole (one budget, one batch, one replay order).
+        split = not s.spec.uses_model and len(groups) > 1
+        for g, services in enumerate(groups if split else [None]):
+            stream = part_path(path, g) if split else path
+            job_args.append(
+                (opts, repeat_dir(replay_dir, k), s.spec, s.mode, stream, settings, services, path)
+            )
+            owner.append(i)
+    job_errors = _execute(job_args, total, jobs)
+    errors: list[str | None] = [None] * len(todo)
+    for i, error in zip(owner, job_errors, strict=True):
+        errors[i] = errors[i] or error
+    for _, _, path in todo:
+        merge_parts(path)
     for (srun, _, path), error in zip(todo, errors, strict=True):
         if error is not None:
             if not srun.spec.uses_model:
@@ -269,16 +287,60 @@ def repeat_dir(replay_dir: Path, k: int) -> Path:
     return replay_dir / f"repeat-{k + 1}"
 
 
-JobArgs = tuple[RunOptions, Path, StrategySpec, RunMode, Path, Settings]
+# (options, replay dir, strategy, mode, stream written, settings, services of this job or None
+# for all, the (strategy, repeat)'s merged stream: checks already there are skipped)
+JobArgs = tuple[RunOptions, Path, StrategySpec, RunMode, Path, Settings, list[str] | None, Path]
+
+
+def service_groups(schedule: dict[str, list[datetime]], n: int) -> list[list[str]]:
+    """The services in at most `n` groups of about equal check counts (largest first onto the
+    lightest group; ties by name), each group in schedule order. Deterministic."""
+    n = max(1, min(n, len(schedule)))
+    groups: list[list[str]] = [[] for _ in range(n)]
+    load = [0] * n
+    for service in sorted(schedule, key=lambda s: (-len(schedule[s]), s)):
+        g = load.index(min(load))
+        groups[g].append(service)
+        load[g] += len(schedule[service])
+    order = {s: i for i, s in enumerate(schedule)}
+    return [sorted(g, key=order.__getitem__) for g in groups if g]
+
+
+def part_path(stream: Path, k: int) -> Path:
+    """Where the k-th service group of a split (strategy, repeat) streams its checks."""
+    return stream.with_name(f"{stream.stem}.part{k + 1}{stream.suffix}")
+
+
+def merge_parts(stream: Path) -> None:
+    """Fold the part streams of `stream` into it, every record once, sorted by (service, time)
+    as a whole replay writes them; then remove the parts. A no-op without parts."""
+    parts = sorted(stream.parent.glob(f"{stream.stem}.part*{stream.suffix}"))
+    if not parts:
+        return
+    records: dict[tuple[str, datetime], CheckRecord] = {}
+    for path in [stream, *parts]:
+        for r in read_records(path):
+            records.setdefault((r.service, r.at), r)
+    tmp = stream.with_name(stream.name + ".tmp")
+    tmp.write_text("".join(records[k].to_json() + "\n" for k in sorted(records)))
+    tmp.replace(stream)
+    for path in parts:
+        path.unlink()
 
 
 def _job(args: JobArgs, progress: bool = False) -> str | None:
-    """Replay one (strategy, repeat) into its stream; returns an error message or None."""
-    opts, replay_dir, spec, mode, stream, settings = args
+    """Replay one (strategy, repeat), or its checks of some services, into its stream; returns
+    an error message or None."""
+    opts, replay_dir, spec, mode, stream, settings, only, merged = args
     try:
         config = load_config(opts.config)
         suite = load_selected(opts, config)
         schedule = plan(suite, timedelta(seconds=parse_duration_seconds(opts.cadence)))
+        if only is not None:
+            have = {(r.service, r.at) for r in read_records(merged)} if merged != stream else set()
+            schedule = {
+                s: [t for t in schedule[s] if (s, t) not in have] for s in schedule if s in only
+            }
         services = service_configs(config, suite)
         source = FixtureSource(Path(opts.fixtures_dir))
         step = min(suite.fixtures[c.manifest.fixture].step_seconds for c in suite.cases)
@@ -316,7 +378,7 @@ def _execute(job_args: list[JobArgs], total: int, jobs: int) -> list[str | None]
     streams' line counts, so workers need no channel back)."""
     if jobs <= 1 or len(job_args) <= 1:
         return [_job(a, progress=True) for a in job_args]
-    streams = [a[4] for a in job_args]
+    streams = [a[4] for a in job_args] + sorted({a[7] for a in job_args if a[7] != a[4]})
     with (
         ProcessPoolExecutor(max_workers=jobs) as pool,
         EtaBar(total, "eval") as bar,
