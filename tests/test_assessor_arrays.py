@@ -82,3 +82,17 @@ def test_score_last_is_score_samples_cut(smd, name):
     full = det.score_samples(x[-60:], ns[-60:])
     for n in (1, 15, 60):
         np.testing.assert_array_equal(det.score_last(x[-60:], ns[-60:], n), full[-n:])
+
+
+def test_forest_scores_equal_scikit_learns(smd):
+    from sklearn.ensemble import IsolationForest
+
+    from sentinel.detectors.isolation_forest import forest_scores
+
+    _, checks = smd
+    x = np.stack([series_arrays(s)[1][-300:] for s in list(checks[0].series.values())[:3]], 1)
+    x[::17, 0] = np.nan  # a gap reaches the trees as NaN, as in score_samples
+    for max_features in (1.0, 2):
+        forest = IsolationForest(n_estimators=20, max_features=max_features, random_state=0)
+        forest.fit(np.nan_to_num(x[:200]))
+        np.testing.assert_array_equal(forest_scores(forest, x), forest.score_samples(x))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.ensemble import IsolationForest
+from sklearn.ensemble._iforest import _average_path_length
 
 from sentinel.detectors.base import calibrate, detector_params
 from sentinel.detectors.seasonal_mad import SeasonalBaselineDetector
@@ -27,6 +28,30 @@ def trailing_mean(z: np.ndarray, window: int) -> np.ndarray:
     n_lag[..., window:] = n[..., :-window]
     with np.errstate(invalid="ignore", divide="ignore"):
         return (c - c_lag) / (n - n_lag)
+
+
+def forest_scores(forest: IsolationForest, X: np.ndarray) -> np.ndarray:
+    """`forest.score_samples(X)`, the same sums in the same order, without the per-call input
+    validation and the per-tree joblib dispatch: 50 trees on an hour of points cost ~20 ms
+    through scikit-learn, most of it overhead. Uses the fitted forest's private path-length
+    tables; without them (another scikit-learn) it is score_samples itself."""
+    paths = getattr(forest, "_decision_path_lengths", None)
+    leaf_avg = getattr(forest, "_average_path_length_per_tree", None)
+    if paths is None or leaf_avg is None:
+        return forest.score_samples(X)
+    X = np.asarray(X, dtype=np.float32)  # what score_samples validates it to
+    subsample = forest._max_features != X.shape[1]
+    depths = np.zeros(X.shape[0])
+    for tree, features, path, avg in zip(
+        forest.estimators_, forest.estimators_features_, paths, leaf_avg, strict=True
+    ):
+        leaves = tree.tree_.apply(X[:, features] if subsample else X)
+        depths += path[leaves] + avg[leaves] - 1.0
+    denominator = len(forest.estimators_) * _average_path_length([forest._max_samples])
+    scores = 2 ** (
+        -np.divide(depths, denominator, out=np.ones_like(depths), where=denominator != 0)
+    )
+    return -scores
 
 
 @detector_params
@@ -62,14 +87,14 @@ class IsolationForestDetector(SeasonalBaselineDetector):
         self.forest_ = IsolationForest(
             n_estimators=self.n_estimators, random_state=self.random_state
         ).fit(feats)
-        train = -self.forest_.score_samples(feats)
+        train = -forest_scores(self.forest_, feats)
         self.median_score_ = float(np.median(train))
         top = float(np.quantile(train, self.calibration_quantile))
         self.spread_ = max(top - self.median_score_, 1e-6)
 
     def _score(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:
         z, feats = self._features(x, ns)
-        raw = -self.forest_.score_samples(feats).reshape(z.shape)
+        raw = -forest_scores(self.forest_, feats).reshape(z.shape)
         strength = np.maximum(raw - self.median_score_, 0.0) / self.spread_
         if self.direction == "up":
             strength = np.where(z > 0, strength, 0.0)
