@@ -30,9 +30,9 @@ def test_the_gate_ends_the_onset_alarm_once_the_recent_window_holds_the_new_leve
     x = noise()
     live = x[2 * 1440 :].copy()
     live[600:] += 40
-    gated = scores(live, x, shift=False)
+    gated = scores(live, x, shift=False, gate=True)
     assert (gated[600:610] >= 0.7).all() and (gated[660:] < 0.5).all()
-    plain = scores(live, x, shift=False, gate=False)  # zscore-like: alarms while it lasts
+    plain = scores(live, x, shift=False)  # the default, zscore-like: alarms while it lasts
     assert (plain[600:] >= 0.7).all()
 
 
@@ -49,8 +49,8 @@ def test_a_slow_ramp_is_not_absorbed_with_a_gate_level():
     live = x[2 * 1440 :].copy()
     live[600:700] += np.linspace(0, 12, 100)
     live[700:] += 12
-    soft = (scores(live, x, shift=False, gate_level=4.0)[600:700] >= 0.7).sum()
-    hard = (scores(live, x, shift=False)[600:700] >= 0.7).sum()
+    soft = (scores(live, x, shift=False, gate=True, gate_level=4.0)[600:700] >= 0.7).sum()
+    hard = (scores(live, x, shift=False, gate=True)[600:700] >= 0.7).sum()
     assert soft > hard + 10  # the ramp alarms until its own recent level is 4 sigma out
 
 
