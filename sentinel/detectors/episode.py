@@ -23,7 +23,6 @@ import numpy as np
 from sentinel.baseline import Trend
 from sentinel.detectors.adaptive import AdaptiveDetector, previous_stats
 from sentinel.detectors.base import calibrate, detector_params, orient
-from sentinel.detectors.level_shift import cusum
 from sentinel.detectors.seasonal_mad import SeasonalBaselineDetector
 
 Base = Literal["global", "seasonal"]
@@ -94,7 +93,8 @@ class EpisodeDetector(AdaptiveDetector):
     def onset_strength(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:
         """Signed onset strength in z units (before orientation)."""
         if self.base == "global":
-            z = (x - self.mean_[:, None]) / (self.std_ * self.global_tail_)[:, None]
+            z = x - self.mean_[:, None]
+            z *= (1.0 / (self.std_ * self.global_tail_))[:, None]
         else:
             z = self._residuals(x, ns)
             z /= self.tail_factor_[:, None]
@@ -123,20 +123,51 @@ class EpisodeDetector(AdaptiveDetector):
 
     def _score(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
-            onset = orient(self.onset_strength(x, ns), self.direction)
+            z = self.onset_strength(x, ns)
+            onset = np.abs(z, out=z) if self.direction == "both" else orient(z, self.direction)
         score = calibrate(onset, self.z_watch, self.z_warning, self.z_critical)
         if not self.shift:
             return score
-        zc = np.clip(self._residuals(x, ns), -self.shift_clip, self.shift_clip)
-        s = np.zeros_like(zc)
-        if self.direction in ("up", "both"):
-            s = cusum(zc - self.drift)
-        if self.direction in ("down", "both"):
-            s = np.fmax(s, cusum(-zc - self.drift))
-        s *= np.isfinite(x)
-        return np.fmax(score, calibrate(s, self.h_watch, self.h_warning, self.h_critical))
+        s = self.shift_strength(x, ns)
+        return np.fmax(
+            score, calibrate(s, self.h_watch, self.h_warning, self.h_critical), out=score
+        )
+
+    def shift_strength(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:
+        """Two-sided CUSUM of the clipped seasonal residuals beyond `drift` (level_shift's
+        statistic), computed in place on two buffers: scoring is memory-bound, not arithmetic."""
+        r = self._residuals(x, ns)
+        np.clip(r, -self.shift_clip, self.shift_clip, out=r)
+        gaps = np.isnan(r)
+        has_gaps = bool(gaps.any())
+        up = self.direction in ("up", "both")
+        down = self.direction in ("down", "both")
+        out = None
+        if up:
+            out = r - self.drift
+            if has_gaps:
+                out[gaps] = 0.0  # a gap adds nothing
+            _cusum_inplace(out)
+        if down:
+            np.negative(r, out=r)
+            r -= self.drift
+            if has_gaps:
+                r[gaps] = 0.0
+            _cusum_inplace(r)
+            out = r if out is None else np.fmax(out, r, out=out)
+        if has_gaps:
+            out[gaps] = 0.0
+        return out
 
     def _expected(self, ns: np.ndarray) -> np.ndarray:
         if self.base == "global":
             return np.repeat(self.mean_[:, None], len(ns), axis=1)
         return super()._expected(ns)
+
+
+def _cusum_inplace(d: np.ndarray) -> None:
+    """S_t = max(0, S_{t-1} + d_t) along the last axis, in place (as level_shift.cusum)."""
+    np.cumsum(d, axis=-1, out=d)
+    low = np.minimum.accumulate(d, axis=-1)
+    np.minimum(low, 0.0, out=low)
+    d -= low
