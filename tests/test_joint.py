@@ -47,3 +47,12 @@ def test_constant_metrics_and_short_history_do_not_divide_by_zero() -> None:
     one = fit_joint(np.array([[1.0, 2.0, 3.0]]))  # one metric: no axes, SPE is its z^2
     assert one.components.shape == (0, 1)
     assert one.score(np.array([[2.0, 50.0]])).score[1] > 0.9
+
+
+def test_mean_std_standardisation_is_an_option() -> None:
+    model = fit_joint(_service(), robust=False)
+    broken = _service(300, seed=1)
+    broken[1, 200:220] += 8.0
+    broken[2, 200:220] -= 6.0
+    js = model.score(broken)
+    assert js.score[200:220].min() > np.quantile(js.score[:200], 0.99)

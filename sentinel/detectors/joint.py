@@ -109,6 +109,7 @@ def fit_joint(
     quantile: float = 0.99,
     clip: float = 10.0,
     anchors: tuple[float, float, float] = (2.0, 3.0, 5.0),
+    robust: bool = True,
     eps: float = 1e-9,
 ) -> JointModel:
     """Fit on a service's history `[n_metrics, n_points]` (rows = metrics, NaN = gap)."""
@@ -124,6 +125,9 @@ def fit_joint(
         center[has] = np.nanmedian(filled[has], axis=1)
         mad[has] = np.nanmedian(np.abs(filled[has] - center[has, None]), axis=1) * MAD_TO_SIGMA
         std[has] = np.nanstd(filled[has], axis=1)
+    if not robust:  # mean/std, as zscore (heavy-tailed metrics get a wide scale)
+        center[has] = np.nanmean(filled[has], axis=1)
+        mad = std
     scale = np.maximum.reduce([mad, 0.1 * std, np.full(m, eps) * np.maximum(1.0, np.abs(center))])
     model = JointModel(center, scale, np.zeros((0, m)), 1.0, clip, anchors, n)
     z = model.standardise(x)
