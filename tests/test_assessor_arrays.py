@@ -96,3 +96,21 @@ def test_forest_scores_equal_scikit_learns(smd):
         forest = IsolationForest(n_estimators=20, max_features=max_features, random_state=0)
         forest.fit(np.nan_to_num(x[:200]))
         np.testing.assert_array_equal(forest_scores(forest, x), forest.score_samples(x))
+
+
+def test_isolation_forest_is_fitted_once_per_service_and_rows_score_as_the_pool(smd):
+    _, checks = smd
+    data = checks[0]
+    assessor = StatisticalAssessor(DetectionConfig(), "isolation_forest")
+    assessor.assess(data)
+    fitted = [entry[1] for entry in assessor.cache._entries.values()]
+    assert len(fitted) == len(data.service.metrics)
+    assert len({id(d.forest_) for d in fitted}) == 1  # one pooled forest for the service
+    ns, _ = series_arrays(next(iter(data.series.values())))
+    x = np.stack([series_arrays(s)[1] for s in data.series.values()])
+    pool = make_detector("isolation_forest").fit(x[:, :-60], ns[:-60])
+    both = pool.score_samples(x[:, -60:], ns[-60:])
+    for i in (0, 5):
+        row = pool.row(i)
+        np.testing.assert_array_equal(row.score_samples(x[i, -60:], ns[-60:]), both[i])
+        np.testing.assert_array_equal(row.expected(ns[-60:])[0], pool.expected(ns[-60:])[i])

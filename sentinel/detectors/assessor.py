@@ -94,7 +94,13 @@ class StatisticalAssessor:
         self.name = self.detector
 
     def assess(self, data: ServiceData) -> Assessment:
-        findings = [self._metric(m, data) for m in data.service.metrics]
+        arrays = {
+            name: series_arrays(raw, keep_inf=True)  # the fit drops +-Inf from history itself
+            for name, raw in data.series.items()
+        }
+        if self._pools:
+            self._fit_pooled(data, arrays)
+        findings = [self._metric(m, data, arrays.get(m.name)) for m in data.service.metrics]
         known = [f for f in findings if f.status != Status.UNKNOWN]
         status = Status.worst(f.status for f in known) if known else Status.UNKNOWN
         anomalies = sorted(
@@ -121,34 +127,84 @@ class StatisticalAssessor:
 
     # ----------------------------------------------------------------------------------------
 
-    def _metric(self, metric: MetricConfig, data: ServiceData) -> MetricFinding:
-        name = metric.name
-        raw = data.series.get(name)
-        if raw is None:
-            return _unknown(name, data.errors.get(name, "not collected"))
-        ns, x = series_arrays(raw, keep_inf=True)  # the fit drops +-Inf from history itself
-        at = pd.Timestamp(data.at)
-        at_ns = ns_of(at)
+    @property
+    def _pools(self) -> bool:
+        return bool(getattr(DETECTORS.get(self.detector), "pools_series", False))
+
+    def _bounds(self, ns: np.ndarray, data: ServiceData) -> tuple[int, int, int, int]:
+        """(lo, w, hi, cutoff_ns): by binary search on the sorted axis, the context
+        (at - context, at] is ns[lo:hi] and the window (at - window, at] ns[w:hi]."""
+        at_ns = ns_of(data.at)
         window_ns = self.detection.window_minutes * NS_PER_MINUTE
         context_ns = max(self.detection.context_minutes, self.detection.window_minutes) * (
             NS_PER_MINUTE
         )
-        # Bounds by binary search on the sorted axis: (context_start, at] and (window_start, at].
         hi = int(np.searchsorted(ns, at_ns, side="right"))
         lo = int(np.searchsorted(ns, at_ns - context_ns, side="right"))
         w = int(np.searchsorted(ns, at_ns - window_ns, side="right"))
+        return lo, w, hi, self.cache.cutoff(at_ns - context_ns, spread=data.service.name)
+
+    def _key(self, data: ServiceData, metric: str) -> tuple[str, str, str, str]:
+        return (data.data_source, data.service.name, metric, self.detector)
+
+    @staticmethod
+    def _history(
+        ns: np.ndarray, x: np.ndarray, hi: int, cutoff_ns: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The finite samples strictly before the refit cutoff (read-only views when clean)."""
+        n = int(np.searchsorted(ns[:hi], cutoff_ns, side="left"))
+        hx, hns = _read_only(x[:n]), _read_only(ns[:n])
+        finite = np.isfinite(hx)
+        return (hx, hns) if finite.all() else (hx[finite], hns[finite])
+
+    def _fit_pooled(
+        self, data: ServiceData, arrays: dict[str, tuple[np.ndarray, np.ndarray]]
+    ) -> None:
+        """For a detector that pools series (`pools_series`, e.g. isolation_forest's one forest
+        over every series it is fitted on): fit the metrics of a service that are due a refit
+        together, one 2-D fit per group with the same parameters and history time axis, and
+        cache each metric's row (`detector.row(i)`). One fit per service per refit period
+        instead of one per metric."""
+        groups: list[tuple[Detector, np.ndarray, list[tuple[MetricConfig, np.ndarray]]]] = []
+        for metric in data.service.metrics:
+            if metric.name not in arrays:
+                continue
+            ns, x = arrays[metric.name]
+            _, w, hi, cutoff_ns = self._bounds(ns, data)
+            if w >= hi or self.cache.get(self._key(data, metric.name), cutoff_ns) is not None:
+                continue  # unjudged (no recent data) or fitted already
+            hx, hns = self._history(ns, x, hi, cutoff_ns)
+            fresh = make_detector_for(self.detector, metric, **self.params)
+            for det, axis, members in groups:
+                if det.get_params() == fresh.get_params() and np.array_equal(axis, hns):
+                    members.append((metric, hx))
+                    break
+            else:
+                groups.append((fresh, hns, [(metric, hx)]))
+        for det, axis, members in groups:
+            det.fit(np.stack([hx for _, hx in members]), axis)
+            for i, (metric, _) in enumerate(members):
+                self.cache.put(self._key(data, metric.name), cutoff_ns, det.row(i))  # type: ignore[attr-defined]
+
+    def _metric(
+        self,
+        metric: MetricConfig,
+        data: ServiceData,
+        arrays: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> MetricFinding:
+        name = metric.name
+        raw = data.series.get(name)
+        if raw is None:
+            return _unknown(name, data.errors.get(name, "not collected"))
+        ns, x = arrays if arrays is not None else series_arrays(raw, keep_inf=True)
+        lo, w, hi, cutoff_ns = self._bounds(ns, data)
         if w >= hi:
             return _unknown(name, f"no data in the last {self.detection.window_minutes} min")
 
-        cutoff_ns = self.cache.cutoff(at_ns - context_ns, spread=data.service.name)
-        key = (data.data_source, data.service.name, name, self.detector)
+        key = self._key(data, name)
         detector = self.cache.get(key, cutoff_ns)
         if detector is None:
-            n = int(np.searchsorted(ns[:hi], cutoff_ns, side="left"))
-            hx, hns = _read_only(x[:n]), _read_only(ns[:n])
-            finite = np.isfinite(hx)
-            if not finite.all():
-                hx, hns = hx[finite], hns[finite]
+            hx, hns = self._history(ns, x, hi, cutoff_ns)
             detector = make_detector_for(self.detector, metric, **self.params).fit(hx, hns)
             self.cache.put(key, cutoff_ns, detector)
         assert isinstance(detector, Detector)

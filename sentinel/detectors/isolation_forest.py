@@ -9,6 +9,10 @@ level, so "as odd as the rarest 0.1 % of history" reads as watch-strength.
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
+from typing import ClassVar
+
 import numpy as np
 from sklearn.ensemble import IsolationForest
 from sklearn.ensemble._iforest import _average_path_length
@@ -59,6 +63,9 @@ class IsolationForestDetector(SeasonalBaselineDetector):
     """IsolationForest on (z, trailing mean of z, diff of z)."""
 
     name = "isolation_forest"
+    # One forest over every series it is fitted on: the assessor fits a service's metrics
+    # together (one forest per service per refit instead of one per metric) and takes rows.
+    pools_series: ClassVar[bool] = True
 
     window: int = 5
     clip: float = 20.0
@@ -102,3 +109,25 @@ class IsolationForestDetector(SeasonalBaselineDetector):
             strength = np.where(z < 0, strength, 0.0)
         strength = np.where(np.isfinite(z), strength, 0.0)
         return calibrate(strength, 1.0, 1.15, 1.3)
+
+    def row(self, i: int) -> IsolationForestDetector:
+        """The fitted detector for series `i` alone: its row of the seasonal profile and of the
+        readiness arrays, sharing the pooled forest and its calibration."""
+        self._check_fitted()
+        one = copy.copy(self)
+        rows = slice(i, i + 1)
+        p = self.profile_
+        one.profile_ = replace(
+            p,
+            location=p.location[rows],
+            scale=p.scale[rows],
+            level=p.level[rows],
+            n_history=p.n_history[rows],
+            fallback_buckets=p.fallback_buckets[rows],
+            offset=p.offset[rows] if p.offset is not None else None,
+            fitted=p.fitted[rows] if p.fitted is not None else None,
+        )
+        one.n_history_ = self.n_history_[rows]
+        one.history_hours_ = self.history_hours_[rows]
+        one.ready_ = self.ready_[rows]
+        return one
