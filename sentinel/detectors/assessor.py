@@ -4,7 +4,8 @@ Per metric, at check time `at`:
 1. clean the series (sorted, unique, finite, nothing after `at`);
 2. fit the detector on history strictly before the refit cutoff (the start of the refit period
    holding the context's first point; each service's periods start at its own minute), or
-   reuse the cached fit for that cutoff;
+   reuse the cached fit for that cutoff; a detector with `pools_series` (isolation_forest) is
+   fitted once for all the service's metrics due a refit (2-D) and each metric takes its row;
 3. score the context `(at - context, at]`, judge the window `(at - window, at]`;
 4. alarm aggregation: the status comes from the `min_points`-th highest score in the window, so a
    single odd point reads at most WATCH; absolute thresholds (MetricConfig.thresholds) count the
@@ -15,6 +16,9 @@ A metric with no recent data, or too little history, is UNKNOWN with a reason an
 verdict's `unjudged` (so a ticket raised on it is not resolved); the service is UNKNOWN only if
 every metric is. +-Inf in the bad direction (+Inf latency) is judged as the strongest score, and
 crosses every threshold, rather than being dropped as missing data.
+
+Each metric is read once into int64-ns/float64 arrays (`series_arrays`) and every bound is a
+binary search on them: no pandas on the per-check path.
 """
 
 from __future__ import annotations
