@@ -217,6 +217,7 @@ def score_part(args: argparse.Namespace) -> None:
     )
     print(head + "\n" + "-" * len(head))
     names = [d.strip() for d in (args.detectors or ",".join(DETECTORS)).split(",") if d.strip()]
+    names += [d for d in (default, "zscore") if d not in names]  # always the default + reference
     for name in names:
         n, note = args.series, ""
         if name == "isolation_forest" and args.iforest_series < n:
