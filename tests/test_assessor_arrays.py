@@ -114,3 +114,23 @@ def test_isolation_forest_is_fitted_once_per_service_and_rows_score_as_the_pool(
         row = pool.row(i)
         np.testing.assert_array_equal(row.score_samples(x[i, -60:], ns[-60:]), both[i])
         np.testing.assert_array_equal(row.expected(ns[-60:])[0], pool.expected(ns[-60:])[i])
+
+
+@pytest.mark.parametrize(
+    "detector", ["seasonal_mad", "level_shift", "adaptive", "hybrid", "ensemble"]
+)
+def test_row_exact_pooling_gives_the_single_metric_verdicts(smd, detector, monkeypatch):
+    from sentinel.detectors import assessor as mod
+
+    assert detector in mod.ROW_EXACT_POOLING
+    _, checks = smd
+    pooled = StatisticalAssessor(DetectionConfig(), detector)
+    for data in checks:
+        a = pooled.assess(data)
+        with monkeypatch.context() as m:
+            m.setattr(mod, "ROW_EXACT_POOLING", frozenset())
+            b = StatisticalAssessor(DetectionConfig(), detector).assess(data)
+        assert a.verdict.model_dump() == b.verdict.model_dump()
+        assert a.escalation_score == b.escalation_score
+        metric = next(iter(a.evidence))
+        assert a.evidence[metric] == b.evidence[metric]

@@ -13,6 +13,8 @@ Non-finite inputs score 0 (a gap is not an anomaly); a series fitted on fewer th
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -152,6 +154,19 @@ class Detector:
         scores = self.score_samples(x, ns)[:, -n:] if n else np.zeros((x.shape[0], 0))
         return scores[0] if one_d else scores
 
+    def row(self, i: int) -> Detector:
+        """The fitted detector of series `i` alone, for a detector fitted on several series
+        whose fitted state is per series along the first axis (every array of length
+        n_series, a fitted profile's arrays, member detectors); shared values stay shared.
+        Only meaningful when the detector's fit treats series independently."""
+        self._check_fitted()
+        n = len(self.ready_)
+        one = copy.copy(self)
+        for name, value in vars(self).items():
+            if name.endswith("_"):
+                setattr(one, name, _row_of(value, i, n))
+        return one
+
     def lookback_points(self) -> int | None:
         """How many earlier points a point's score may depend on; None: the whole scored input
         (a CUSUM, a trailing level). Lets `score_last` score only what is asked for."""
@@ -201,3 +216,21 @@ class Detector:
 
     def _residuals(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+
+def _row_of(value: Any, i: int, n: int) -> Any:
+    """Row `i` of one piece of fitted state (see Detector.row)."""
+    if isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == n:
+        return value[i : i + 1]
+    if isinstance(value, Detector):
+        return value.row(i)
+    if isinstance(value, list) and value and all(isinstance(v, Detector) for v in value):
+        return [v.row(i) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        rows = {
+            f.name: _row_of(getattr(value, f.name), i, n)
+            for f in dataclasses.fields(value)
+            if isinstance(getattr(value, f.name), np.ndarray)
+        }
+        return dataclasses.replace(value, **rows) if rows else value
+    return value
