@@ -105,8 +105,11 @@ class AdaptiveDetector(SeasonalBaselineDetector):
         z /= self.tail_factor_[:, None]
         return self._adapt(z)
 
-    def _adapt(self, z: np.ndarray) -> np.ndarray:
-        """Tail-scaled z -> the smaller of its seasonal and recent-level deviations, in place."""
+    def _adapt(self, z: np.ndarray, min_level: float = 0.0) -> np.ndarray:
+        """Tail-scaled z -> the smaller of its seasonal and recent-level deviations, in place.
+
+        With `min_level` > 0 the recent level counts only where it is itself at least that many
+        sigma out (elsewhere a point keeps its full z)."""
         with np.errstate(invalid="ignore"):
             rows, cols = np.nonzero(np.abs(z) > self.adapt_min_z)
         if len(rows) == 0:
@@ -115,8 +118,10 @@ class AdaptiveDetector(SeasonalBaselineDetector):
         mean, std, n = previous_stats(
             z, rows, cols, self.adapt_points, self.clip, self.onset_points
         )
-        young = n < self.min_adapt_points
-        local = (zh - np.where(young, 0.0, mean)) / np.where(young, 1.0, np.fmax(std, 1.0))
+        active = n >= self.min_adapt_points
+        if min_level > 0:
+            active &= np.abs(mean) >= min_level
+        local = (zh - np.where(active, mean, 0.0)) / np.where(active, np.fmax(std, 1.0), 1.0)
         # Same sign on both: a point back at the baseline after a step is not an anomaly.
         agree = np.sign(zh) == np.sign(local)
         z[rows, cols] = np.where(agree, np.sign(zh) * np.fmin(np.abs(zh), np.abs(local)), 0.0)

@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 
 from sentinel.baseline import Trend
-from sentinel.detectors.adaptive import AdaptiveDetector, previous_stats
+from sentinel.detectors.adaptive import AdaptiveDetector
 from sentinel.detectors.base import calibrate, detector_params, orient
 from sentinel.detectors.seasonal_mad import SeasonalBaselineDetector
 
@@ -105,21 +105,7 @@ class EpisodeDetector(AdaptiveDetector):
         trailing window) is at least `gate_level` sigma out: a point after an ordinary stretch
         keeps its full z (a slow ramp still alarms), a point inside an episode that has already
         alarmed for a while must exceed that episode's own level (one alarm per episode)."""
-        if self.gate_level <= 0:
-            return self._adapt(z)
-        with np.errstate(invalid="ignore"):
-            rows, cols = np.nonzero(np.abs(z) > self.adapt_min_z)
-        if len(rows) == 0:
-            return z
-        zh = z[rows, cols]
-        mean, std, n = previous_stats(
-            z, rows, cols, self.adapt_points, self.clip, self.onset_points
-        )
-        act = (n >= self.min_adapt_points) & (np.abs(mean) >= self.gate_level)
-        local = (zh - np.where(act, mean, 0.0)) / np.where(act, np.fmax(std, 1.0), 1.0)
-        agree = np.sign(zh) == np.sign(local)
-        z[rows, cols] = np.where(agree, np.sign(zh) * np.fmin(np.abs(zh), np.abs(local)), 0.0)
-        return z
+        return self._adapt(z, min_level=self.gate_level)
 
     def _score(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
