@@ -116,19 +116,22 @@ def test_isolation_forest_is_fitted_once_per_service_and_rows_score_as_the_pool(
         np.testing.assert_array_equal(row.expected(ns[-60:])[0], pool.expected(ns[-60:])[i])
 
 
-@pytest.mark.parametrize(
-    "detector", ["seasonal_mad", "level_shift", "adaptive", "hybrid", "ensemble"]
-)
-def test_row_exact_pooling_gives_the_single_metric_verdicts(smd, detector, monkeypatch):
-    from sentinel.detectors import assessor as mod
+ROW_EXACT = ["seasonal_mad", "level_shift", "adaptive", "hybrid", "ensemble", "episode"]
 
-    assert detector in mod.ROW_EXACT_POOLING
+
+def test_row_exact_pooling_is_declared_by_the_detectors_that_have_it():
+    declared = sorted(n for n, cls in DETECTORS.items() if cls.row_exact_pooling)
+    assert declared == sorted(ROW_EXACT)
+
+
+@pytest.mark.parametrize("detector", ROW_EXACT)
+def test_row_exact_pooling_gives_the_single_metric_verdicts(smd, detector, monkeypatch):
     _, checks = smd
     pooled = StatisticalAssessor(DetectionConfig(), detector)
     for data in checks:
         a = pooled.assess(data)
         with monkeypatch.context() as m:
-            m.setattr(mod, "ROW_EXACT_POOLING", frozenset())
+            m.setattr(DETECTORS[detector], "row_exact_pooling", False)
             b = StatisticalAssessor(DetectionConfig(), detector).assess(data)
         assert a.verdict.model_dump() == b.verdict.model_dump()
         assert a.escalation_score == b.escalation_score

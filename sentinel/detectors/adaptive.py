@@ -54,6 +54,7 @@ class AdaptiveDetector(SeasonalBaselineDetector):
     """min(seasonal |z|, |z - recent level| / recent spread), oriented, calibrated."""
 
     name = "adaptive"
+    row_exact_pooling = True  # each series' fit is its own (base.Detector)
 
     trend: Trend = "auto"
     bucket_minutes: int = 5

@@ -5,7 +5,7 @@ Per metric, at check time `at`:
 2. fit the detector on history strictly before the refit cutoff (the start of the refit period
    holding the context's first point; each service's periods start at its own minute), or
    reuse the cached fit for that cutoff; a detector with `pools_series` (isolation_forest), or
-   one whose 2-D fit is row-exact (ROW_EXACT_POOLING), is fitted once for all the service's
+   one whose 2-D fit is row-exact (`row_exact_pooling`), is fitted once for all the service's
    metrics due a refit (2-D) and each metric takes its row;
 3. score the context `(at - context, at]`, judge the window `(at - window, at]`;
 4. alarm aggregation: the status comes from the `min_points`-th highest score in the window, so a
@@ -42,11 +42,6 @@ from sentinel.series import ns_of, series_arrays
 
 MAX_DEVIATION_PCT = 1e6  # reported when the baseline is 0 and the value is not
 NS_PER_MINUTE = 60_000_000_000
-# Detectors whose fit treats each series on its own, so one 2-D fit of a service's metrics
-# (same parameters, same history axis) gives every metric exactly its single-series fit:
-# pooling them only saves time (~1.4x on the seasonal-profile fit of 38 SMD metrics).
-# tests/test_assessor_arrays.py checks the verdicts are identical.
-ROW_EXACT_POOLING = frozenset({"seasonal_mad", "level_shift", "adaptive", "hybrid", "ensemble"})
 
 
 @dataclass(frozen=True)
@@ -142,9 +137,8 @@ class StatisticalAssessor:
 
     @property
     def _pools(self) -> bool:
-        return self.detector in ROW_EXACT_POOLING or bool(
-            getattr(DETECTORS.get(self.detector), "pools_series", False)
-        )
+        cls = DETECTORS.get(self.detector)
+        return bool(getattr(cls, "row_exact_pooling", False) or getattr(cls, "pools_series", False))
 
     def _bounds(self, ns: np.ndarray, data: ServiceData) -> tuple[int, int, int, int]:
         """(lo, w, hi, cutoff_ns): by binary search on the sorted axis, the context

@@ -109,6 +109,11 @@ class Detector:
     """Base class: input handling, readiness and the sort-then-restore dance for scoring."""
 
     name: ClassVar[str] = "base"
+    # True when one 2-D fit of several series (same parameters, same history axis) gives every
+    # series exactly its single-series fit, so `row(i)` of the pooled fit is that fit: the
+    # assessor then fits a service's metrics together (~1.4x on 38 SMD metrics).
+    # tests/test_assessor_arrays.py checks the verdicts are identical for each such detector.
+    row_exact_pooling: ClassVar[bool] = False
     min_history: int = 30
 
     def fit(self, history: Any, timestamps: Any | None = None) -> Detector:

@@ -16,6 +16,7 @@ class EnsembleDetector(Detector):
     """max(seasonal_mad, level_shift) per point; both share the same baseline settings."""
 
     name = "ensemble"
+    row_exact_pooling = True  # each series' fit is its own (base.Detector)
 
     def __init__(
         self,

@@ -30,6 +30,7 @@ class LevelShiftDetector(SeasonalBaselineDetector):
     """CUSUM of residuals beyond `drift` sigma; the sum (in sigma-points) is the strength."""
 
     name = "level_shift"
+    row_exact_pooling = True  # each series' fit is its own (base.Detector)
 
     drift: float = 2.0
     clip: float = 5.0

@@ -56,6 +56,7 @@ class SeasonalMADDetector(SeasonalBaselineDetector):
     """Robust seasonal residual |z| mapped to a score; one-sided per `direction`."""
 
     name = "seasonal_mad"
+    row_exact_pooling = True  # each series' fit is its own (base.Detector)
 
     trend: Trend = "auto"  # a persisting additive step stops alarming once absorbed (~12 h)
     bucket_minutes: int = 5  # follows a nightly job's edges, not just its hour
