@@ -54,8 +54,9 @@ def test_an_unknown_suite_says_what_is_accepted(tmp_path):
 
 def test_smd_slice_runs_walk_forward_with_event_scores_and_attribution(tmp_path):
     spec = _imported("smd", smd_slice(tmp_path / "src"), tmp_path / "smd")
-    assert spec.real and spec.cadence == "5m"
-    run = _run(spec, tmp_path, cadence="15m")
+    assert spec.real and spec.cadence == "15m"  # an SMD import, in a folder of any name
+    assert "smd data" in spec.why_cadence
+    run = _run(spec, tmp_path)
     [srun] = run.strategies
     [outcome] = srun.outcomes[0]
     assert outcome.service == SMD_MACHINE and len(outcome.incidents) == 1

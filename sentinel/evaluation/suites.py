@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from sentinel.config import FIXTURES_DIR, PROJECT_ROOT
 from sentinel.errors import ConfigError
 
@@ -49,6 +51,20 @@ NAMED_CADENCE = {
 NAMED = tuple(NAMED_CADENCE)
 
 
+def imported_format(fixtures: Path) -> str | None:
+    """The importer format (`smd`, `nezha`, ...) recorded in a fixture manifest of the folder,
+    so an SMD import in a folder of any name is checked at SMD's cadence; None if there is none."""
+    for manifest in sorted(fixtures.glob("*.yaml"))[:1]:
+        try:
+            meta = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            return None
+        imported = meta.get("imported") if isinstance(meta, dict) else None
+        fmt = imported.get("format") if isinstance(imported, dict) else None
+        return fmt if isinstance(fmt, str) else None
+    return None
+
+
 def resolve_suite(name_or_path: str | Path | None) -> SuiteSpec:
     """A suite name (synthetic, smd, nezha), an imported folder, or a folder of case files."""
     text = str(name_or_path or "synthetic")
@@ -75,14 +91,16 @@ def resolve_suite(name_or_path: str | Path | None) -> SuiteSpec:
         )
     path = Path(text)
     if (path / "services.yaml").is_file() and (path / "cases").is_dir():
+        fmt = imported_format(path / "fixtures")
+        cadence, why = NAMED_CADENCE.get(fmt or "", ("5m", "default"))
         return SuiteSpec(
             path.name,
             path / "cases",
             path / "fixtures",
             path / "services.yaml",
-            "5m",
+            cadence,
             True,
-            "default",
+            f"{why} ({fmt} data)" if fmt in NAMED_CADENCE else why,
         )
     if path.is_dir():
         return SuiteSpec(path.name, path, FIXTURES_DIR, None, "5m", False, "default")
