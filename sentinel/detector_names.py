@@ -14,6 +14,7 @@ DETECTOR_CLASSES = {
     "adaptive": "sentinel.detectors.adaptive:AdaptiveDetector",
     "hybrid": "sentinel.detectors.hybrid:HybridDetector",
     "episode": "sentinel.detectors.episode:EpisodeDetector",
+    "staged": "sentinel.detectors.staged:StagedDetector",
 }
 
 

@@ -116,7 +116,7 @@ def test_isolation_forest_is_fitted_once_per_service_and_rows_score_as_the_pool(
         np.testing.assert_array_equal(row.expected(ns[-60:])[0], pool.expected(ns[-60:])[i])
 
 
-ROW_EXACT = ["seasonal_mad", "level_shift", "adaptive", "hybrid", "ensemble", "episode"]
+ROW_EXACT = ["seasonal_mad", "level_shift", "adaptive", "hybrid", "ensemble", "episode", "staged"]
 
 
 def test_row_exact_pooling_is_declared_by_the_detectors_that_have_it():

@@ -1,0 +1,110 @@
+"""`staged`: the detector each series' history can support, chosen per series at fit time.
+
+Why (docs/evals.md, full real suites, 2026-12-02/03): with hours of history (Nezha pods) the
+whole-history z of `episode` has the best event F1 (0.22 at 2.8 false alarms/day; `adaptive`
+0.12 at 3.2); with weeks of history (SMD machines) `adaptive`'s seasonal residuals re-anchored
+on the recent level have it (0.29 at 0.3; `episode` 0.22 at 2.8). A seasonal baseline needs a
+few cycles to mean anything, so a series fitted on less than `seasonal_after_days` of history
+is scored by the young member (`episode`: whole-history z with a tail factor, plus a CUSUM on
+hourly buckets), and one with more by the mature member (`adaptive`). A new service therefore
+gets a verdict after an hour or two and moves to the seasonal detector as weeks accumulate;
+`history_hours_` (in the verdict) says how much history backed it.
+
+Each member fits and scores only its own series, so a service's metrics fitted together give
+every metric exactly its single-series fit (`row_exact_pooling`) at one member's cost.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from sentinel.baseline import Seasonality
+from sentinel.detectors.adaptive import AdaptiveDetector
+from sentinel.detectors.base import Detector, Direction
+from sentinel.detectors.episode import EpisodeDetector
+
+
+class StagedDetector(Detector):
+    """`episode` on series with under `seasonal_after_days` of history, `adaptive` after."""
+
+    name = "staged"
+    row_exact_pooling = True  # each series is scored by one member, on its own fit
+
+    def __init__(
+        self,
+        direction: Direction = "both",
+        seasonality: Seasonality = "hour_of_week",
+        min_history: int = 30,
+        seasonal_after_days: float = 7.0,
+        young: dict[str, Any] | None = None,
+        mature: dict[str, Any] | None = None,
+    ) -> None:
+        if not seasonal_after_days >= 0:
+            raise TypeError(f"seasonal_after_days must be >= 0, got {seasonal_after_days!r}")
+        self.direction = direction
+        self.seasonality = seasonality
+        self.min_history = min_history
+        self.seasonal_after_days = seasonal_after_days
+        self.young = young or {}
+        self.mature = mature or {}
+        self._members()  # bad member parameters fail here, when the config loads
+
+    def _members(self) -> tuple[EpisodeDetector, AdaptiveDetector]:
+        common = {
+            "direction": self.direction,
+            "seasonality": self.seasonality,
+            "min_history": self.min_history,
+        }
+        return EpisodeDetector(**common, **self.young), AdaptiveDetector(**common, **self.mature)
+
+    def _fit(self, x: np.ndarray, ns: np.ndarray) -> None:
+        self.mature_ = self.history_hours_ >= 24.0 * self.seasonal_after_days
+        young, mature = self._members()
+        self.young_ = young.fit(x[~self.mature_], ns) if (~self.mature_).any() else None
+        self.mature_member_ = mature.fit(x[self.mature_], ns) if self.mature_.any() else None
+
+    def _each_member(
+        self, fn: Callable[[Detector, np.ndarray | None], np.ndarray], x: np.ndarray | None
+    ) -> np.ndarray:
+        """`fn(member, x[member's rows])` for each member, stacked back in row order."""
+        young, mature = self.young_, self.mature_member_
+        if young is None or mature is None:  # one member: no copies
+            member = mature if young is None else young
+            assert member is not None
+            return fn(member, x)
+        m = self.mature_
+        a = fn(young, None if x is None else x[~m])
+        b = fn(mature, None if x is None else x[m])
+        out = np.empty((len(m), *a.shape[1:]), dtype=np.result_type(a, b))
+        out[~m], out[m] = a, b
+        return out
+
+    def _score(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:
+        return self._each_member(lambda d, xr: d._score(xr, ns), x)
+
+    def _residuals(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:
+        return self._each_member(lambda d, xr: d._residuals(xr, ns), x)
+
+    def _expected(self, ns: np.ndarray) -> np.ndarray:
+        return self._each_member(lambda d, _: d._expected(ns), None)
+
+    def lookback_points(self) -> int | None:
+        looks = [m.lookback_points() for m in (self.young_, self.mature_member_) if m is not None]
+        return None if any(v is None for v in looks) else max(looks, default=0)
+
+    def row(self, i: int) -> StagedDetector:
+        """The fitted detector of series `i` alone: its member's row, nothing of the other."""
+        self._check_fitted()
+        one = copy.copy(self)
+        for name in ("n_history_", "history_hours_", "ready_", "mature_"):
+            setattr(one, name, getattr(self, name)[i : i + 1])
+        mature = bool(self.mature_[i])
+        j = int(np.count_nonzero(self.mature_[:i] == mature))  # its row within the member
+        member = self.mature_member_ if mature else self.young_
+        assert member is not None
+        one.young_, one.mature_member_ = (None, member.row(j)) if mature else (member.row(j), None)
+        return one

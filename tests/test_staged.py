@@ -1,0 +1,59 @@
+"""`staged`: episode on young series, adaptive once a series has `seasonal_after_days`."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sentinel.detectors import make_detector
+from sentinel.errors import ConfigError
+from sentinel.series import to_ns
+
+T = pd.date_range("2026-10-05", periods=10 * 1440, freq="1min", tz="UTC")
+NS = to_ns(T)
+
+
+def history_and_live(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Three series: 2 hours, 8 days and 9 days of history before the last day, then a step."""
+    rng = np.random.default_rng(seed)
+    x = 10.0 + rng.standard_normal((3, len(T)))
+    x[0, : -1440 - 120] = np.nan
+    x[1, : 2 * 1440 - 1440] = np.nan
+    live = x[:, -1440:].copy()
+    live[:, 600:] += 30.0
+    return x[:, :-1440], live
+
+
+def test_each_series_is_scored_by_the_member_its_history_supports():
+    hist, live = history_and_live()
+    staged = make_detector("staged").fit(hist, NS[:-1440])
+    assert staged.mature_.tolist() == [False, True, True]
+    np.testing.assert_allclose(staged.history_hours_[0], 2.0, atol=0.05)
+    scores = staged.score_samples(live, NS[-1440:])
+    episode = make_detector("episode").fit(hist[:1], NS[:-1440])
+    adaptive = make_detector("adaptive").fit(hist[1:], NS[:-1440])
+    np.testing.assert_array_equal(scores[0], episode.score_samples(live[:1], NS[-1440:])[0])
+    np.testing.assert_array_equal(scores[1:], adaptive.score_samples(live[1:], NS[-1440:]))
+    assert (scores[:, 600] >= 0.7).all()  # the step alarms at its onset on every series
+
+
+def test_a_row_is_its_members_row_and_matches_a_fit_of_that_series_alone():
+    hist, live = history_and_live(1)
+    staged = make_detector("staged").fit(hist, NS[:-1440])
+    both = staged.score_samples(live, NS[-1440:])
+    for i in range(3):
+        alone = make_detector("staged").fit(hist[i], NS[:-1440])
+        row = staged.row(i)
+        np.testing.assert_array_equal(row.score_samples(live[i], NS[-1440:]), both[i])
+        np.testing.assert_array_equal(alone.score_samples(live[i], NS[-1440:]), both[i])
+        np.testing.assert_array_equal(row.expected(NS[-3:]), staged.expected(NS[-3:])[i : i + 1])
+
+
+def test_the_switch_point_and_member_parameters_are_settable():
+    hist, _ = history_and_live()
+    assert make_detector("staged", seasonal_after_days=0).fit(hist, NS[:-1440]).mature_.all()
+    young_only = make_detector("staged", seasonal_after_days=30, young={"shift": False})
+    assert not young_only.fit(hist, NS[:-1440]).mature_.any()
+    with pytest.raises(ConfigError, match="staged"):
+        make_detector("staged", seasonal_after_days=-1)
+    with pytest.raises(ConfigError, match="staged"):
+        make_detector("staged", young={"no_such_parameter": 1})
