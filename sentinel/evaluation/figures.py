@@ -37,6 +37,7 @@ def plot_prf1(results: list[StrategyResult], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(max(7, 1.3 * len(names) + 2), 4.8))
     x = np.arange(len(names))
     width = 0.26
+    labelled: set[str] = set()
     for j, (key, colour) in enumerate(
         [("precision", "#1976d2"), ("recall", "#43a047"), ("f1", "#8e24aa")]
     ):
@@ -55,9 +56,21 @@ def plot_prf1(results: list[StrategyResult], path: Path) -> None:
                 color=colour,
                 yerr=err,
                 capsize=3,
-                label=key if i == next(k for k, rr in enumerate(results) if rr.ran) else None,
+                label=None if key in labelled else key,  # once, on its first drawn bar
             )
+            labelled.add(key)
     for i, r in enumerate(results):
+        if r.ran and r.mean is not None and r.mean.metrics.precision is None:
+            ax.text(  # ran, raised nothing: no precision or F1 to draw, only recall 0
+                x[i],
+                0.5,
+                f"no alarms\n(recall {r.mean.metrics.recall or 0:.2f};\nprecision, F1 undefined)",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="#555",
+                style="italic",
+            )
         if not r.ran:
             ax.text(
                 x[i],
