@@ -11,32 +11,35 @@ from sentinel.evaluation.scoring import Metrics
 
 
 def _result(name: str, precision, recall, f1) -> StrategyResult:
+    """A ran statistical strategy with these headline figures (no alarms when precision is None)."""
+    alarms = 0 if precision is None else 5
     m = Metrics(
-        10,
-        round(recall * 10),
-        0 if precision is None else 5,
-        0,
-        0,
-        7.0,
-        precision,
-        recall,
-        f1,
-        None,
-        None,
-        0.0,
-        0,
-        0,
-        None,
+        incidents=10,
+        detected=round(recall * 10),
+        alarms=alarms,
+        true_alarms=0,
+        false_alarms=0,
+        observed_days=7.0,
+        precision=precision,
+        recall=recall,
+        f1=f1,
+        ttd_median_s=None,
+        ttd_p90_s=None,
+        false_alarms_per_day=0.0,
+        hard_negatives=0,
+        hard_negative_violations=0,
+        nab_score=None,
     )
     rep = RepeatResult(m, CostStats())
+    detector = name.split(":")[1]
     return StrategyResult(
-        name,
-        "statistical",
-        [],
-        name.split(":")[1],
-        "statistical",
-        "statistical",
-        "",
+        name=name,
+        kind="statistical",
+        models=[],
+        detector=detector,
+        mode="statistical",
+        source="statistical",
+        note="",
         repeats=[rep],
         mean=rep,
     )

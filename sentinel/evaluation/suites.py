@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from sentinel.config import FIXTURES_DIR, PROJECT_ROOT
 from sentinel.errors import ConfigError
 
@@ -52,16 +50,14 @@ NAMED = tuple(NAMED_CADENCE)
 
 
 def imported_format(fixtures: Path) -> str | None:
-    """The importer format (`smd`, `nezha`, ...) recorded in a fixture manifest of the folder,
-    so an SMD import in a folder of any name is checked at SMD's cadence; None if there is none."""
-    for manifest in sorted(fixtures.glob("*.yaml"))[:1]:
-        try:
-            meta = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError):
-            return None
-        imported = meta.get("imported") if isinstance(meta, dict) else None
-        fmt = imported.get("format") if isinstance(imported, dict) else None
-        return fmt if isinstance(fmt, str) else None
+    """The importer format (`smd`, `nezha`, ...) recorded in the folder's first fixture
+    manifest, so an SMD import in a folder of any name is checked at SMD's cadence; None if
+    there is none."""
+    from sentinel.fixtures.files import list_fixtures, manifest_path, read_manifest
+
+    for name in list_fixtures(fixtures)[:1]:
+        info = read_manifest(manifest_path(name, fixtures)).imported
+        return info.format if info else None
     return None
 
 
