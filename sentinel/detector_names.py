@@ -9,6 +9,7 @@ DETECTOR_CLASSES = {
     "zscore": "sentinel.detectors.zscore:ZScoreDetector",
     "seasonal_mad": "sentinel.detectors.seasonal_mad:SeasonalMADDetector",
     "isolation_forest": "sentinel.detectors.isolation_forest:IsolationForestDetector",
+    "isolation_forest_metric": "sentinel.detectors.isolation_forest:IsolationForestPerMetricDetector",
     "level_shift": "sentinel.detectors.level_shift:LevelShiftDetector",
     "ensemble": "sentinel.detectors.ensemble:EnsembleDetector",
     "adaptive": "sentinel.detectors.adaptive:AdaptiveDetector",

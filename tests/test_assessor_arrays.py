@@ -105,7 +105,7 @@ def test_isolation_forest_is_fitted_once_per_service_and_rows_score_as_the_pool(
     assessor.assess(data)
     fitted = [entry[1] for entry in assessor.cache._entries.values()]
     assert len(fitted) == len(data.service.metrics)
-    assert len({id(d.forest_) for d in fitted}) == 1  # one pooled forest for the service
+    assert len({id(d.forests_[0]) for d in fitted}) == 1  # one pooled forest for the service
     ns, _ = series_arrays(next(iter(data.series.values())))
     x = np.stack([series_arrays(s)[1] for s in data.series.values()])
     pool = make_detector("isolation_forest").fit(x[:, :-60], ns[:-60])
@@ -114,6 +114,25 @@ def test_isolation_forest_is_fitted_once_per_service_and_rows_score_as_the_pool(
         row = pool.row(i)
         np.testing.assert_array_equal(row.score_samples(x[i, -60:], ns[-60:]), both[i])
         np.testing.assert_array_equal(row.expected(ns[-60:])[0], pool.expected(ns[-60:])[i])
+
+
+def test_isolation_forest_metric_fits_one_forest_per_metric(smd):
+    _, checks = smd
+    data = checks[0]
+    assessor = StatisticalAssessor(DetectionConfig(), "isolation_forest_metric")
+    assessor.assess(data)
+    fitted = [entry[1] for entry in assessor.cache._entries.values()]
+    assert len({id(d.forests_[0]) for d in fitted}) == len(data.service.metrics)
+    ns, _ = series_arrays(next(iter(data.series.values())))
+    x = np.stack([series_arrays(s)[1] for s in data.series.values()])
+    per_metric = make_detector("isolation_forest_metric").fit(x[:, :-60], ns[:-60])
+    both = per_metric.score_samples(x[:, -60:], ns[-60:])
+    for i in (0, 5):  # a row of the 2-D fit is that metric fitted alone
+        alone = make_detector("isolation_forest_metric").fit(x[i, :-60], ns[:-60])
+        np.testing.assert_array_equal(alone.score_samples(x[i, -60:], ns[-60:]), both[i])
+        np.testing.assert_array_equal(
+            per_metric.row(i).score_samples(x[i, -60:], ns[-60:]), both[i]
+        )
 
 
 ROW_EXACT = ["seasonal_mad", "level_shift", "adaptive", "hybrid", "ensemble", "episode", "staged"]

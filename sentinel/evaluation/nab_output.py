@@ -36,8 +36,10 @@ def nab_name(detector: str) -> str:
 
 
 def sentinel_name(nab: str) -> str:
-    """The Sentinel detector filed under NAB name `nab` (inverse of `nab_name` for the mapping)."""
-    inverse = {v: k for k, v in NAB_NAMES.items()}
+    """The Sentinel detector filed under NAB name `nab` (inverse of `nab_name`)."""
+    from sentinel.detector_names import DETECTOR_CLASSES
+
+    inverse = {nab_name(name): name for name in DETECTOR_CLASSES}
     return inverse.get(nab, nab)
 
 
