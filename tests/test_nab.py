@@ -49,7 +49,12 @@ def test_run_writes_nab_result_files_and_finds_the_spikes(sample, tmp_path):
     flat = next(f for f in report.files if f.key.endswith("flat.csv"))
     assert flat.alarm_events == 0  # a constant series (MAD = 0) raises nothing
     assert report.recall is not None and report.f1 is not None
-    assert "F1" in report.table()
+    false = sum(f.alarm_events - f.true_alarm_events for f in report.files)
+    days = sum(
+        (s.timestamps[-1] - s.timestamps[0]).total_seconds() / 86400 for s in read_corpus(sample)
+    )
+    assert report.false_alarms_per_day == pytest.approx(false / days)
+    assert "F1" in report.table() and f"false alarms {false} (" in report.table()
 
 
 def test_categories_limit_the_run(sample, tmp_path):

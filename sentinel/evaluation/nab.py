@@ -74,6 +74,11 @@ class FileResult:
     alarm_events: int
     true_alarm_events: int
     nab_raw: float
+    days: float = 0.0  # first to last timestamp
+
+    @property
+    def false_alarm_events(self) -> int:
+        return self.alarm_events - self.true_alarm_events
 
 
 @dataclass
@@ -84,6 +89,12 @@ class NabReport:
 
     def _sum(self, attr: str) -> int:
         return sum(getattr(f, attr) for f in self.files)
+
+    @property
+    def false_alarms_per_day(self) -> float | None:
+        """False alarm events per series-day (every file's span summed)."""
+        days = sum(f.days for f in self.files)
+        return self._sum("false_alarm_events") / days if days > 0 else None
 
     @property
     def precision(self) -> float | None:
@@ -124,9 +135,12 @@ class NabReport:
                 f"{f.alarm_events:>7}{f.true_alarm_events:>6}"
             )
         score = self.nab_score()
+        fa = self.false_alarms_per_day
         lines.append(
             f"detector {self.detector}, threshold {self.threshold:g}: "
             f"precision {fmt(self.precision)}  recall {fmt(self.recall)}  F1 {fmt(self.f1)}  "
+            f"false alarms {self._sum('false_alarm_events')} "
+            f"({'-' if fa is None else f'{fa:.2f}'}/series-day)  "
             f"NAB standard {'-' if score is None else f'{score:.1f}'} (fixed threshold)"
         )
         return "\n".join(lines)
@@ -266,6 +280,7 @@ def score_file(
         alarm_events=len(starts),
         true_alarm_events=true_events,
         nab_raw=nab_raw(ids, alarm, profile),
+        days=(series.timestamps[-1] - series.timestamps[0]).total_seconds() / 86400 if n else 0.0,
     )
 
 
