@@ -98,16 +98,22 @@ def test_forest_scores_equal_scikit_learns(smd):
         np.testing.assert_array_equal(forest_scores(forest, x), forest.score_samples(x))
 
 
-def test_isolation_forest_is_fitted_once_per_service_and_rows_score_as_the_pool(smd):
+def _forests_after_one_check(smd, detector: str):
+    """The fits the assessor cached for one SMD check, and that service's arrays."""
     _, checks = smd
     data = checks[0]
-    assessor = StatisticalAssessor(DetectionConfig(), "isolation_forest")
+    assessor = StatisticalAssessor(DetectionConfig(), detector)
     assessor.assess(data)
     fitted = [entry[1] for entry in assessor.cache._entries.values()]
     assert len(fitted) == len(data.service.metrics)
-    assert len({id(d.forests_[0]) for d in fitted}) == 1  # one pooled forest for the service
     ns, _ = series_arrays(next(iter(data.series.values())))
     x = np.stack([series_arrays(s)[1] for s in data.series.values()])
+    return fitted, x, ns
+
+
+def test_isolation_forest_is_fitted_once_per_service_and_rows_score_as_the_pool(smd):
+    fitted, x, ns = _forests_after_one_check(smd, "isolation_forest")
+    assert len({id(d.forests_[0]) for d in fitted}) == 1  # one pooled forest for the service
     pool = make_detector("isolation_forest").fit(x[:, :-60], ns[:-60])
     both = pool.score_samples(x[:, -60:], ns[-60:])
     for i in (0, 5):
@@ -117,14 +123,8 @@ def test_isolation_forest_is_fitted_once_per_service_and_rows_score_as_the_pool(
 
 
 def test_isolation_forest_metric_fits_one_forest_per_metric(smd):
-    _, checks = smd
-    data = checks[0]
-    assessor = StatisticalAssessor(DetectionConfig(), "isolation_forest_metric")
-    assessor.assess(data)
-    fitted = [entry[1] for entry in assessor.cache._entries.values()]
-    assert len({id(d.forests_[0]) for d in fitted}) == len(data.service.metrics)
-    ns, _ = series_arrays(next(iter(data.series.values())))
-    x = np.stack([series_arrays(s)[1] for s in data.series.values()])
+    fitted, x, ns = _forests_after_one_check(smd, "isolation_forest_metric")
+    assert len({id(d.forests_[0]) for d in fitted}) == len(fitted)  # one forest per metric
     per_metric = make_detector("isolation_forest_metric").fit(x[:, :-60], ns[:-60])
     both = per_metric.score_samples(x[:, -60:], ns[-60:])
     for i in (0, 5):  # a row of the 2-D fit is that metric fitted alone
