@@ -116,20 +116,17 @@ class IsolationForestDetector(SeasonalBaselineDetector):
         self.forest_of_row_ = np.zeros(len(x), dtype=np.intp)
         self.anchors_ = np.zeros((len(x), len(LEVEL_SCORES)))
         for j, rows in enumerate(self._groups(len(x))):
-            finite = np.isfinite(z[rows])
-            forest, anchors = self._fit_forest(feats[rows][finite])
-            if forest is None:  # nothing to learn from: never ready, scores 0
+            train = feats[rows][np.isfinite(z[rows])]
+            if len(train) < 2:  # nothing to learn from: never ready, scores 0
                 self.ready_[rows] = False
-                forest, anchors = self._fit_forest(np.zeros((2, 3)))
-            assert forest is not None
+                train = np.zeros((2, 3))
+            forest, anchors = self._fit_forest(train)
             self.forests_.append(forest)
             self.forest_of_row_[rows] = j
             self.anchors_[rows] = anchors
 
-    def _fit_forest(self, feats: np.ndarray) -> tuple[IsolationForest | None, np.ndarray]:
+    def _fit_forest(self, feats: np.ndarray) -> tuple[IsolationForest, np.ndarray]:
         """One forest on (a sample of) these feature rows and its raw-score anchors."""
-        if len(feats) < 2:
-            return None, np.zeros(len(LEVEL_SCORES))
         rng = np.random.default_rng(self.random_state)
         if len(feats) > self.max_train:
             feats = feats[rng.choice(len(feats), self.max_train, replace=False)]

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sentinel.detector_names import DETECTOR_CLASSES
+
 if TYPE_CHECKING:
     from sentinel.evaluation.nab import NabSeries
 
@@ -37,8 +39,6 @@ def nab_name(detector: str) -> str:
 
 def sentinel_name(nab: str) -> str:
     """The Sentinel detector filed under NAB name `nab` (inverse of `nab_name`)."""
-    from sentinel.detector_names import DETECTOR_CLASSES
-
     inverse = {nab_name(name): name for name in DETECTOR_CLASSES}
     return inverse.get(nab, nab)
 
