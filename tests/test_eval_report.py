@@ -45,7 +45,14 @@ def test_offline_eval_writes_report_with_not_run_model_and_no_accuracy(tmp_path:
     row = next(line for line in text.splitlines() if line.startswith("| llm:haiku |"))
     assert "not run: no credentials" in row
     assert row.split("|")[3:9] == [" – "] * 6  # no precision/recall/F1/TTD/FA/HN figures
-    for png in ("prf1.png", "cost_vs_f1.png", "timelines/svc-latency-spike.png"):
+    assert [p["min_status"] for p in stat["operating_curve"]][:1] == ["WATCH"]
+    assert "## F1 at matched false alarms" in text
+    for png in (
+        "prf1.png",
+        "cost_vs_f1.png",
+        "operating_curves.png",
+        "timelines/svc-latency-spike.png",
+    ):
         assert (report.parent / png).read_bytes()[:4] == b"\x89PNG"
     assert "svc-latency-spike" in results["timelines"]
 

@@ -1,4 +1,5 @@
-"""The eval's figures: precision/recall/F1, cost vs F1, and one timeline per case.
+"""The eval's figures: precision/recall/F1, cost vs F1, F1 per false-alarm rate, and one
+timeline per case.
 
 Read without help: every shading and marker colour is in a legend, timelines draw each metric in
 its seasonal baseline band (the band notebook 01 shows), and strategies that did not run say so.
@@ -95,6 +96,63 @@ def plot_prf1(results: list[StrategyResult], path: Path) -> None:
     if ran:
         ax.legend(loc="upper right", fontsize=8)
     ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_operating_curves(results: list[StrategyResult], path: Path) -> None:
+    """F1 against false alarms per day over each strategy's operating points (the table "F1 at
+    matched false alarms" reads off these); the headline point is the large marker."""
+    ran = [r for r in results if r.curve]
+    fig, ax = plt.subplots(figsize=(8, 5))
+    colours = plt.get_cmap("tab10")
+    top = 0.0
+    for i, r in enumerate(ran):
+        pts = sorted(
+            (
+                (p.metrics.false_alarms_per_day, p.metrics.f1)
+                for p in r.curve
+                if p.metrics.f1 is not None and p.metrics.false_alarms_per_day is not None
+            ),
+        )
+        frontier = [pts[0]] if pts else []  # best F1 at or below each false-alarm rate
+        for x, y in pts[1:]:
+            if y > frontier[-1][1]:
+                frontier.append((x, y))
+        if pts and pts[-1][0] > frontier[-1][0]:
+            frontier.append((pts[-1][0], frontier[-1][1]))  # flat to the noisiest point
+        top = max([top, *(y for _, y in pts)])
+        colour = colours(i % 10)
+        if frontier:
+            ax.step(*zip(*frontier, strict=True), where="post", color=colour, linewidth=1.5)
+            ax.plot(*zip(*pts, strict=True), ".", color=colour, alpha=0.35)
+        head = next((p for p in r.curve if p.is_headline), None)
+        if head and head.metrics.f1 is not None:
+            ax.plot(
+                head.metrics.false_alarms_per_day or 0.0,
+                head.metrics.f1,
+                "o",
+                markersize=9,
+                color=colour,
+                markeredgecolor="black",
+                label=f"{r.name} [{r.source}]",
+            )
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_xlim(left=0)
+    ax.set_ylim(0, min(1.05, top + 0.15))
+    ax.set_xlabel("false alarms per day (symlog)", fontsize=9)
+    ax.set_ylabel("F1 (event level, no point-adjust)", fontsize=9)
+    ax.set_title(
+        "F1 at each false-alarm rate (first repeat)\nlines: best F1 at or below the rate; "
+        "dots: operating points; large: headline (WARNING+)",
+        fontsize=10,
+    )
+    if ran:
+        ax.legend(fontsize=8, loc="upper left", frameon=False)
+    else:
+        ax.text(0.5, 0.5, "no strategy ran", transform=ax.transAxes, ha="center", color="#555")
+    ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sentinel.evaluation.operating_curve import best_within
 from sentinel.evaluation.results import Spread, StrategyResult
 from sentinel.evaluation.runner import EvalRun
 from sentinel.evaluation.scoring import Metrics
@@ -77,6 +78,35 @@ def headline_table(results: list[StrategyResult]) -> str:
             f"{_f(c.check_p50_s, 3)}/{_f(c.check_p95_s, 3)} s |"
         )
     return head + "\n".join(rows) + "\n"
+
+
+def matched_table(results: list[StrategyResult]) -> str:
+    """Each strategy's best F1 at or below every other strategy's headline false alarms/day
+    (`operating_curve.best_within`), with the operating point that reaches it."""
+    ran = [r for r in results if r.curve and r.mean is not None]
+    budgets = [
+        (r.name, r.mean.metrics.false_alarms_per_day)
+        for r in ran
+        if r.mean is not None and r.mean.metrics.false_alarms_per_day is not None
+    ]
+    if len(ran) < 2 or not budgets:
+        return "Fewer than two strategies with an operating curve: nothing to match.\n"
+    head = "| strategy | " + " | ".join(f"at <= `{n}`'s {b:.2f}/day" for n, b in budgets)
+    rows = [head + " |", "|---|" + "---|" * len(budgets)]
+    for r in ran:
+        cells = []
+        for _, budget in budgets:
+            p = best_within(r.curve, budget or 0.0)
+            if p is None:
+                cells.append("– (every point alarms more)")
+                continue
+            m = p.metrics
+            cells.append(
+                f"{_ci(m, 'f1')} at {p.label} "
+                f"({_f(m.false_alarms_per_day)}/day, {m.detected}/{m.incidents})"
+            )
+        rows.append(f"| `{r.name}` [{r.source}] | " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
 
 
 def not_run_text(results: list[StrategyResult]) -> list[str]:
@@ -227,6 +257,16 @@ def write_markdown(
         "configured interval (the eval checks less often; the per-check cost is assumed to "
         "carry over).\n",
         *not_run_text(results),
+        "## F1 at matched false alarms (first repeat)\n",
+        "The headline alerts at WARNING. Each cell below is the row's best F1 (Wilson bounds) "
+        "over its operating points - checks alert at a status, or at that status with a top "
+        "anomaly confidence at least the given value, scored by the headline's rules - that "
+        "raise no more false alarms per day than the column's strategy does at its headline. "
+        "Read a row against the column strategy's own headline F1: it compares the two at "
+        "equal or fewer false alarms. The points are fixed (`operating_curve.py`), not fitted "
+        "to this suite; choosing one for a default needs data apart from the data it is "
+        "judged on.\n",
+        matched_table(results),
         "## Cost, tokens and latency\n",
         cost_table(results),
         "## Spread over repeats\n",

@@ -13,7 +13,12 @@ from dataclasses import asdict
 from pathlib import Path
 
 from sentinel.evaluation.cases import Case
-from sentinel.evaluation.figures import plot_case, plot_cost_vs_f1, plot_prf1
+from sentinel.evaluation.figures import (
+    plot_case,
+    plot_cost_vs_f1,
+    plot_operating_curves,
+    plot_prf1,
+)
 from sentinel.evaluation.markdown import headline_table, write_markdown
 from sentinel.evaluation.results import StrategyResult, eval_results
 from sentinel.evaluation.runner import EvalRun
@@ -60,9 +65,10 @@ def write_report(run: EvalRun) -> Path:
     results = eval_results(run)
     d = run.directory
     (d / "timelines").mkdir(exist_ok=True)
-    figures = ["prf1.png", "cost_vs_f1.png"]
+    figures = ["prf1.png", "cost_vs_f1.png", "operating_curves.png"]
     plot_prf1(results, d / "prf1.png")
     plot_cost_vs_f1(results, d / "cost_vs_f1.png")
+    plot_operating_curves(results, d / "operating_curves.png")
     note = ""
     if any(s.ran for s in run.strategies):
         cases, note = pick_timelines(run, results)

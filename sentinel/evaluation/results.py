@@ -8,14 +8,17 @@ carries its note and a projected cost only, never an accuracy figure.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
 
+from sentinel.config import parse_duration_seconds
 from sentinel.errors import SentinelError
 from sentinel.evaluation import costs
 from sentinel.evaluation.attribution import Attribution, attribution
-from sentinel.evaluation.runner import EvalRun, StrategyRun
+from sentinel.evaluation.operating_curve import OperatingPoint, operating_curve
+from sentinel.evaluation.runner import EvalRun, StrategyRun, service_checks
 from sentinel.evaluation.scoring import Metrics, severity_confusion, summarize
 
 SOURCE_LABEL = {
@@ -109,6 +112,7 @@ class StrategyResult:
     projection_error: str = ""  # a price-table problem, shown instead of a projection
     escalation_rate: float | None = None  # of the projection
     rate_from: str = ""
+    curve: list[OperatingPoint] = field(default_factory=list)  # first repeat (operating_curve)
 
     @property
     def ran(self) -> bool:
@@ -135,6 +139,7 @@ class StrategyResult:
             out["cases"] = {k: v.to_json() for k, v in self.cases.items()}
             if self.attribution is not None:
                 out["attribution"] = asdict(self.attribution)
+            out["operating_curve"] = [p.to_json() for p in self.curve]
         if self.projection_error:
             out["projected_cost"] = {"error": self.projection_error}
         elif self.projected_cost is not None:
@@ -168,6 +173,8 @@ def strategy_result(run: EvalRun, srun: StrategyRun) -> StrategyResult:
     out.severity_confusion = severity_confusion(srun.outcomes[0])
     out.cases = case_results(srun)
     out.attribution = attribution(srun.repeats[0], run.suite, opts.n_boot, opts.seed)
+    grace = timedelta(seconds=parse_duration_seconds(opts.grace))
+    out.curve = operating_curve(service_checks(srun.repeats[0], run.suite), grace)
     return out
 
 

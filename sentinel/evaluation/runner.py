@@ -32,8 +32,15 @@ from sentinel.errors import ConfigError, SentinelError
 from sentinel.evaluation import costs
 from sentinel.evaluation.batch import replay_batched
 from sentinel.evaluation.cases import DEFAULT_SUITE, Suite, load_suite
+from sentinel.evaluation.operating_curve import ServiceChecks
 from sentinel.evaluation.progress import EtaBar
-from sentinel.evaluation.scoring import ServiceOutcome, graded_score, score_service, summarize
+from sentinel.evaluation.scoring import (
+    ServiceOutcome,
+    graded,
+    score_service,
+    summarize,
+    top_confidence,
+)
 from sentinel.evaluation.strategies import (
     DEFAULT_MODELS,
     SLOW_BY_DEFAULT,
@@ -399,20 +406,36 @@ def _count_lines(path: Path) -> int:
         return 0
 
 
+def service_checks(records: list[CheckRecord], suite: Suite) -> list[ServiceChecks]:
+    """Each service's checks (time, status, top confidence) with its cases' windows and spans."""
+    out = []
+    for service in suite.services:
+        cases = suite.for_service(service)
+        out.append(
+            ServiceChecks(
+                service=service,
+                checks=tuple(
+                    (r.at, r.verdict.status, top_confidence(r.verdict))
+                    for r in records
+                    if r.service == service
+                ),
+                windows=tuple((c.id, w) for c in cases for w in c.manifest.windows),
+                observed=tuple((c.manifest.period.start, c.manifest.period.end) for c in cases),
+            )
+        )
+    return out
+
+
 def score_records(
     records: list[CheckRecord], suite: Suite, grace: timedelta
 ) -> list[ServiceOutcome]:
     """Score each service's timeline against its cases' windows."""
     outcomes = []
-    for service in suite.services:
-        cases = suite.for_service(service)
-        mine = [r for r in records if r.service == service]
-        timeline = [(r.at, r.verdict.status) for r in mine]
-        graded = [(r.at, graded_score(r.verdict)) for r in mine]
-        windows = [(c.id, w) for c in cases for w in c.manifest.windows]
-        periods = [(c.manifest.period.start, c.manifest.period.end) for c in cases]
+    for s in service_checks(records, suite):
+        timeline = [(t, status) for t, status, _ in s.checks]
+        ranked = [(t, graded(status, conf)) for t, status, conf in s.checks]
         outcomes.append(
-            score_service(service, timeline, windows, periods, grace=grace, graded=graded)
+            score_service(s.service, timeline, s.windows, s.observed, grace=grace, graded=ranked)
         )
     return outcomes
 

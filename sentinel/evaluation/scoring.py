@@ -44,11 +44,20 @@ TimelinePoint = tuple[datetime, Status]
 GradedPoint = tuple[datetime, float]  # a check's graded score, for VUS-PR
 
 
-def graded_score(verdict: Verdict) -> float:
+def top_confidence(verdict: Verdict) -> float:
+    """The highest confidence among a verdict's anomalies (0 when it has none)."""
+    return max((a.confidence for a in verdict.anomalies), default=0.0)
+
+
+def graded(status: Status, confidence: float) -> float:
     """Status rank above NORMAL plus the top anomaly's confidence: orders checks by severity
     first, then by how strongly the detector scored within that status."""
-    conf = max((a.confidence for a in verdict.anomalies), default=0.0)
-    return max(verdict.status.rank - Status.NORMAL.rank, 0) + conf
+    return max(status.rank - Status.NORMAL.rank, 0) + confidence
+
+
+def graded_score(verdict: Verdict) -> float:
+    """`graded` of a verdict's status and top confidence."""
+    return graded(verdict.status, top_confidence(verdict))
 
 
 @dataclass(frozen=True)
