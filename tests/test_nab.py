@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sentinel.cli import _register, app
+from sentinel.cli import _register, app, main
 from sentinel.errors import SentinelError
 from sentinel.evaluation.nab import (
     nab_raw,
@@ -165,3 +165,42 @@ def test_nab_names_have_no_underscore_and_map_back():
     for name in DETECTORS:
         assert "_" not in nab_name(name)
         assert sentinel_name(nab_name(name)) == name
+
+
+def test_sweep_scores_other_thresholds_on_the_same_scores(sample, tmp_path):
+    report = run_nab(sample, "zscore", tmp_path, threshold=0.7, sweep=[0.9, 0.5, 0.7])
+    assert [r.threshold for r in report.sweep] == [0.5, 0.7, 0.9]
+    same = report.sweep[1]
+    assert (same.precision, same.recall, same.false_alarms_per_day) == (
+        report.precision,
+        report.recall,
+        report.false_alarms_per_day,
+    )
+    events = [sum(f.alarm_events for f in r.files) for r in report.sweep]
+    recalls = [r.recall for r in report.sweep]
+    assert recalls == sorted(recalls, reverse=True)  # a higher bar never finds more windows
+    assert events[0] >= 1
+    assert report.table().count("threshold 0.5:") == 1
+    with pytest.raises(SentinelError, match="within"):
+        run_nab(sample, "zscore", tmp_path, sweep=[1.5])
+
+
+def test_cli_sweep_prints_a_line_per_threshold_and_rejects_junk(sample, tmp_path, capsys):
+    _register()
+    args = [
+        "eval",
+        "nab",
+        "--data-dir",
+        str(sample),
+        "--detector",
+        "zscore",
+        "--out",
+        str(tmp_path),
+    ]
+    result = CliRunner().invoke(app, [*args, "--sweep", "0.5,0.9"])
+    assert result.exit_code == 0, result.output
+    assert "threshold 0.5:" in result.output and "threshold 0.9:" in result.output
+    with pytest.raises(SystemExit) as exit_:
+        main([*args, "--sweep", "high"])
+    assert exit_.value.code == 2
+    assert "--sweep takes comma-separated numbers, got 'high'" in capsys.readouterr().err

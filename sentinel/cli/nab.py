@@ -37,13 +37,27 @@ def nab(
     threshold: Annotated[
         float, typer.Option(metavar="SCORE", help="Alarm when anomaly_score >= this.")
     ] = 0.7,
+    sweep: Annotated[
+        str,
+        typer.Option(
+            metavar="T1,T2",
+            help="Also print the figures at these thresholds (same scores, one line each), "
+            "e.g. 0.5,0.6,0.8,0.9: F1 at equal false alarms across detectors.",
+            show_default=False,
+        ),
+    ] = "",
 ) -> None:
     """Score a detector streaming on NAB-layout data; print event-level P/R/F1 and a NAB score."""
+    from sentinel.errors import ConfigError
     from sentinel.evaluation.nab import run_nab
     from sentinel.evaluation.nab_output import nab_name
 
     cats = [c.strip() for c in categories.split(",") if c.strip()]
-    report = run_nab(data_dir, detector, out, cats or None, threshold)
+    try:
+        thresholds = [float(t) for t in sweep.split(",") if t.strip()]
+    except ValueError:
+        raise ConfigError(f"--sweep takes comma-separated numbers, got {sweep!r}") from None
+    report = run_nab(data_dir, detector, out, cats or None, threshold, sweep=thresholds)
     typer.echo(report.table())
     name = nab_name(detector)
     typer.echo(f"results: {out / name} (NAB detector name {name!r} for {detector!r})")

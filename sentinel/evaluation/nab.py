@@ -86,6 +86,7 @@ class NabReport:
     detector: str
     threshold: float
     files: list[FileResult] = field(default_factory=list)
+    sweep: list[NabReport] = field(default_factory=list)  # other thresholds, same scores
 
     def _sum(self, attr: str) -> int:
         return sum(getattr(f, attr) for f in self.files)
@@ -123,9 +124,6 @@ class NabReport:
         return 100.0 * (raw - null) / (perfect - null)
 
     def table(self) -> str:
-        def fmt(x: float | None) -> str:
-            return "-" if x is None else f"{x:.3f}"
-
         lines = [
             f"{'file':<48}{'points':>8}{'windows':>8}{'detected':>9}{'alarms':>7}{'true':>6}",
         ]
@@ -134,16 +132,27 @@ class NabReport:
                 f"{f.key:<48}{f.points:>8}{f.windows:>8}{f.detected:>9}"
                 f"{f.alarm_events:>7}{f.true_alarm_events:>6}"
             )
+        lines.append(self.summary())
+        if self.sweep:
+            lines.append("sweep (same scores, other thresholds):")
+            lines += [f"  {r.summary()}" for r in self.sweep]
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        """One line: the event-level figures, false alarms and the NAB score at the threshold."""
+
+        def fmt(x: float | None) -> str:
+            return "-" if x is None else f"{x:.3f}"
+
         score = self.nab_score()
         fa = self.false_alarms_per_day
-        lines.append(
+        return (
             f"detector {self.detector}, threshold {self.threshold:g}: "
             f"precision {fmt(self.precision)}  recall {fmt(self.recall)}  F1 {fmt(self.f1)}  "
             f"false alarms {self._sum('false_alarm_events')} "
             f"({'-' if fa is None else f'{fa:.2f}'}/series-day)  "
             f"NAB standard {'-' if score is None else f'{score:.1f}'} (fixed threshold)"
         )
-        return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,16 +335,25 @@ def run_nab(
     categories: Sequence[str] | None = None,
     threshold: float = 0.7,
     params: dict[str, Any] | None = None,
+    sweep: Sequence[float] = (),
 ) -> NabReport:
-    """Score every selected file, write NAB result CSVs, return the figures."""
+    """Score every selected file, write NAB result CSVs, return the figures (and, for each
+    `sweep` threshold, the same figures from the same scores in `NabReport.sweep`)."""
     if not 0.0 < threshold <= 1.0:
         raise ConfigError(f"threshold must be within (0, 1], got {threshold}")
     make_detector(detector, **(params or {}))  # unknown names fail before any work
-    report = NabReport(detector=detector, threshold=threshold)
+    for t in sweep:
+        if not 0.0 < t <= 1.0:
+            raise ConfigError(f"sweep thresholds must be within (0, 1], got {t}")
+    scored = []
     for series in read_corpus(data_dir, categories):
         scores = stream_scores(detector, series.values, series.timestamps, params)
         write_result(out, detector, series, scores)
-        report.files.append(score_file(series, scores, threshold))
+        scored.append((series, scores))
+    report = NabReport(detector, threshold, [score_file(s, x, threshold) for s, x in scored])
+    report.sweep.extend(
+        NabReport(detector, t, [score_file(s, x, t) for s, x in scored]) for t in sorted(sweep)
+    )
     return report
 
 
