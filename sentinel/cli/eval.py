@@ -214,6 +214,41 @@ def run(
     typer.echo(f"report: {report}")
 
 
+@eval_app.command("combine")
+def combine(
+    runs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="RUN_ID", help="two or more finished runs in --out", show_default=False
+        ),
+    ],
+    run_id: Annotated[
+        str, typer.Option(metavar="NAME", help="name of the combined run (must be new)")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            metavar="DIR", help="reports folder [default: reports/eval]", show_default=False
+        ),
+    ] = REPORTS_DIR / "eval",
+) -> None:
+    """Report finished runs side by side: copies their verdict streams into a new run and
+    rescores it (nothing is replayed), so one report - headline, F1 at matched false alarms,
+    figures - compares candidates run today with references run before. The runs must share
+    suite, services, cases, cadence, grace, config and fixtures."""
+    from sentinel.evaluation.combine import combine_runs
+    from sentinel.evaluation.headline import headline_text, read_results
+    from sentinel.evaluation.report import write_report
+    from sentinel.evaluation.runner import RunOptions, run_eval
+
+    combine_runs(out, runs, run_id)
+    typer.echo(f"combined {', '.join(runs)} into {run_id}; rescoring")
+    result = run_eval(RunOptions(), out=out, resume=run_id, jobs=1)
+    report = write_report(result)
+    typer.echo(headline_text(read_results(report.parent)))
+    typer.echo(f"report: {report}")
+
+
 @eval_app.command("make-cases")
 def make_cases(
     out: Annotated[
