@@ -70,6 +70,19 @@ display(Image(filename=str(run / "prf1.png")))
 display(Image(filename=str(run / "cost_vs_f1.png")))
 
 # %% [markdown]
+# ## At equal false alarms
+#
+# Detectors alarm at different rates, so compare them on one curve: each strategy's best F1 at or
+# below each false-alarm rate (report.md's table "F1 at matched false alarms" reads off it).
+
+# %%
+curve_png = run / "operating_curves.png"
+if curve_png.exists():
+    display(Image(filename=str(curve_png)))
+else:
+    print(f"{run.name} predates the operating curves: `sentinel eval run --resume {run.name}`")
+
+# %% [markdown]
 # ## Case by case
 
 # %%
