@@ -82,21 +82,26 @@ def headline_table(results: list[StrategyResult]) -> str:
 
 def matched_table(results: list[StrategyResult]) -> str:
     """Each strategy's best F1 at or below every other strategy's headline false alarms/day
-    (`operating_curve.best_within`), with the operating point that reaches it."""
+    (`operating_curve.best_within`), with the operating point that reaches it; strategies with
+    the same rate to the printed 2 decimals share a column, whose budget is the lowest of them."""
     ran = [r for r in results if r.curve and r.mean is not None]
-    budgets = [
-        (r.name, r.mean.metrics.false_alarms_per_day)
-        for r in ran
-        if r.mean is not None and r.mean.metrics.false_alarms_per_day is not None
-    ]
+    budgets: dict[str, list[str]] = {}  # printed rate -> the strategies at it
+    lowest: dict[str, float] = {}
+    for r in ran:
+        rate = r.mean.metrics.false_alarms_per_day if r.mean is not None else None
+        if rate is not None:
+            budgets.setdefault(f"{rate:.2f}", []).append(f"`{r.name}`")
+            lowest[f"{rate:.2f}"] = min(rate, lowest.get(f"{rate:.2f}", rate))
     if len(ran) < 2 or not budgets:
         return "Fewer than two strategies with an operating curve: nothing to match.\n"
-    head = "| strategy | " + " | ".join(f"at <= `{n}`'s {b:.2f}/day" for n, b in budgets)
+    head = "| strategy | " + " | ".join(
+        f"at <= {rate}/day ({', '.join(names)})" for rate, names in budgets.items()
+    )
     rows = [head + " |", "|---|" + "---|" * len(budgets)]
     for r in ran:
         cells = []
-        for _, budget in budgets:
-            p = best_within(r.curve, budget or 0.0)
+        for rate in budgets:
+            p = best_within(r.curve, lowest[rate])
             if p is None:
                 cells.append("– (every point alarms more)")
                 continue
