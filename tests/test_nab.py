@@ -204,3 +204,35 @@ def test_cli_sweep_prints_a_line_per_threshold_and_rejects_junk(sample, tmp_path
         main([*args, "--sweep", "high"])
     assert exit_.value.code == 2
     assert "--sweep takes comma-separated numbers, got 'high'" in capsys.readouterr().err
+
+
+def test_cli_params_reach_the_detector_and_bad_ones_say_why(sample, tmp_path, capsys):
+    _register()
+    args = [
+        "eval",
+        "nab",
+        "--data-dir",
+        str(sample),
+        "--detector",
+        "zscore",
+        "--out",
+        str(tmp_path),
+    ]
+    default = CliRunner().invoke(app, args)
+    strict = CliRunner().invoke(app, [*args, "--param", "z_watch=8", "--param", "z_warning=9"])
+    assert strict.exit_code == 0, strict.output
+    assert "detector zscore (z_warning=9, z_watch=8), threshold 0.7:" in strict.output
+    assert "detector zscore, threshold 0.7:" in default.output
+
+    def alarms(output: str) -> int:
+        return int(output.split("false alarms ")[1].split()[0])
+
+    assert alarms(strict.output) <= alarms(default.output)
+    for bad, message in (
+        (["--param", "nope"], "--param takes KEY=VALUE, got 'nope'"),
+        (["--param", "z_nope=1"], "detector 'zscore': bad parameters ['z_nope']"),
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            main([*args, *bad])
+        assert exit_.value.code == 2
+        assert message in capsys.readouterr().err

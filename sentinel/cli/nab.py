@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -46,6 +46,15 @@ def nab(
             show_default=False,
         ),
     ] = "",
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="KEY=VALUE",
+            help="A detector parameter (repeatable; VALUE is YAML, as in detection.params), "
+            "e.g. --param seasonal_after_days=14 --param 'young={shift: false}'.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Score a detector streaming on NAB-layout data; print event-level P/R/F1 and a NAB score."""
     from sentinel.errors import ConfigError
@@ -57,7 +66,8 @@ def nab(
         thresholds = [float(t) for t in sweep.split(",") if t.strip()]
     except ValueError:
         raise ConfigError(f"--sweep takes comma-separated numbers, got {sweep!r}") from None
-    report = run_nab(data_dir, detector, out, cats or None, threshold, sweep=thresholds)
+    params = parse_params(param or [])
+    report = run_nab(data_dir, detector, out, cats or None, threshold, params, thresholds)
     typer.echo(report.table())
     name = nab_name(detector)
     typer.echo(f"results: {out / name} (NAB detector name {name!r} for {detector!r})")
@@ -65,3 +75,22 @@ def nab(
         f"score with NAB's own scorer: cp -r {out / name} NAB/results/ && cd NAB && "
         f"python run.py -d {name} --optimize --score --normalize --skipConfirmation"
     )
+
+
+def parse_params(items: list[str]) -> dict[str, Any]:
+    """`KEY=VALUE` pairs to detector parameters, each VALUE read as YAML (numbers, booleans,
+    lists and mappings as in a services file's `detection.params`)."""
+    import yaml
+
+    from sentinel.errors import ConfigError
+
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--param takes KEY=VALUE, got {item!r}")
+        try:
+            params[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"--param {key.strip()}: not valid YAML: {value!r}") from exc
+    return params

@@ -87,6 +87,7 @@ class NabReport:
     threshold: float
     files: list[FileResult] = field(default_factory=list)
     sweep: list[NabReport] = field(default_factory=list)  # other thresholds, same scores
+    params: dict[str, Any] = field(default_factory=dict)  # the detector's, when not defaults
 
     def _sum(self, attr: str) -> int:
         return sum(getattr(f, attr) for f in self.files)
@@ -147,7 +148,7 @@ class NabReport:
         score = self.nab_score()
         fa = self.false_alarms_per_day
         return (
-            f"detector {self.detector}, threshold {self.threshold:g}: "
+            f"detector {self.detector}{_params_text(self.params)}, threshold {self.threshold:g}: "
             f"precision {fmt(self.precision)}  recall {fmt(self.recall)}  F1 {fmt(self.f1)}  "
             f"false alarms {self._sum('false_alarm_events')} "
             f"({'-' if fa is None else f'{fa:.2f}'}/series-day)  "
@@ -350,11 +351,18 @@ def run_nab(
         scores = stream_scores(detector, series.values, series.timestamps, params)
         write_result(out, detector, series, scores)
         scored.append((series, scores))
+    kept = dict(params or {})
     report = NabReport(detector, threshold, [score_file(s, x, threshold) for s, x in scored])
+    report.params.update(kept)
     report.sweep.extend(
-        NabReport(detector, t, [score_file(s, x, t) for s, x in scored]) for t in sorted(sweep)
+        NabReport(detector, t, [score_file(s, x, t) for s, x in scored], params=kept)
+        for t in sorted(sweep)
     )
     return report
+
+
+def _params_text(params: dict[str, Any]) -> str:
+    return " (" + ", ".join(f"{k}={v!r}" for k, v in sorted(params.items())) + ")" if params else ""
 
 
 def write_result(out: Path, detector: str, series: NabSeries, scores: np.ndarray) -> Path:
