@@ -185,39 +185,31 @@ def test_sweep_scores_other_thresholds_on_the_same_scores(sample, tmp_path):
         run_nab(sample, "zscore", tmp_path, sweep=[1.5])
 
 
-def test_cli_sweep_prints_a_line_per_threshold_and_rejects_junk(sample, tmp_path, capsys):
+def nab_args(sample, out) -> list[str]:
+    """`sentinel eval nab` on the sample with zscore (registered for CliRunner)."""
     _register()
-    args = [
-        "eval",
-        "nab",
-        "--data-dir",
-        str(sample),
-        "--detector",
-        "zscore",
-        "--out",
-        str(tmp_path),
-    ]
+    return ["eval", "nab", "--data-dir", str(sample), "--detector", "zscore", "--out", str(out)]
+
+
+def usage_error(args: list[str], capsys) -> str:
+    """What `sentinel` prints on stderr for a usage error (exit 2)."""
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_cli_sweep_prints_a_line_per_threshold_and_rejects_junk(sample, tmp_path, capsys):
+    args = nab_args(sample, tmp_path)
     result = CliRunner().invoke(app, [*args, "--sweep", "0.5,0.9"])
     assert result.exit_code == 0, result.output
     assert "threshold 0.5:" in result.output and "threshold 0.9:" in result.output
-    with pytest.raises(SystemExit) as exit_:
-        main([*args, "--sweep", "high"])
-    assert exit_.value.code == 2
-    assert "--sweep takes comma-separated numbers, got 'high'" in capsys.readouterr().err
+    err = usage_error([*args, "--sweep", "high"], capsys)
+    assert "--sweep takes comma-separated numbers, got 'high'" in err
 
 
 def test_cli_params_reach_the_detector_and_bad_ones_say_why(sample, tmp_path, capsys):
-    _register()
-    args = [
-        "eval",
-        "nab",
-        "--data-dir",
-        str(sample),
-        "--detector",
-        "zscore",
-        "--out",
-        str(tmp_path),
-    ]
+    args = nab_args(sample, tmp_path)
     default = CliRunner().invoke(app, args)
     strict = CliRunner().invoke(app, [*args, "--param", "z_watch=8", "--param", "z_warning=9"])
     assert strict.exit_code == 0, strict.output
@@ -232,7 +224,4 @@ def test_cli_params_reach_the_detector_and_bad_ones_say_why(sample, tmp_path, ca
         (["--param", "nope"], "--param takes KEY=VALUE, got 'nope'"),
         (["--param", "z_nope=1"], "detector 'zscore': bad parameters ['z_nope']"),
     ):
-        with pytest.raises(SystemExit) as exit_:
-            main([*args, *bad])
-        assert exit_.value.code == 2
-        assert message in capsys.readouterr().err
+        assert message in usage_error([*args, *bad], capsys)
