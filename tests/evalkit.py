@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sentinel.config import load_config
+from sentinel.config import Settings, load_config
 from sentinel.fixtures.files import save_fixture
 from sentinel.models import FixtureManifest, FixtureMetric, GeneratorInfo, LabelledWindow
 
@@ -125,3 +125,8 @@ def make_suite(root: Path) -> tuple[Path, Path, Path]:
     write_case(suite, case_body(SPIKE))
     write_case(suite, case_body(CALM))
     return fixtures, config, suite
+
+
+def no_credentials() -> Settings:
+    """Settings with every credential blanked (model strategies cannot run live)."""
+    return Settings(_env_file=None, anthropic_api_key=None, aws_region=None, bedrock_model_id=None)

@@ -7,16 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from sentinel.config import Settings
 from sentinel.errors import ConfigError
 from sentinel.evaluation.combine import combine_runs
 from sentinel.evaluation.report import write_report
 from sentinel.evaluation.runner import RunOptions, run_eval
-from tests.evalkit import make_suite
-
-
-def no_credentials() -> Settings:
-    return Settings(_env_file=None, anthropic_api_key=None, aws_region=None, bedrock_model_id=None)
+from tests.evalkit import make_suite, no_credentials
 
 
 @pytest.fixture(scope="module")

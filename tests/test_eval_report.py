@@ -5,12 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from sentinel.config import Settings
 from sentinel.errors import ConfigError
 from sentinel.evaluation.report import pick_timelines, write_report
 from sentinel.evaluation.results import eval_results
 from sentinel.evaluation.runner import RunOptions, run_eval
-from tests.evalkit import make_suite
+from tests.evalkit import make_suite, no_credentials
 
 
 def options(tmp_path: Path) -> RunOptions:
@@ -24,10 +23,6 @@ def options(tmp_path: Path) -> RunOptions:
         fixtures_dir=str(fixtures),
         replay_dir=str(tmp_path / "replays"),
     )
-
-
-def no_credentials() -> Settings:
-    return Settings(_env_file=None, anthropic_api_key=None, aws_region=None, bedrock_model_id=None)
 
 
 def test_offline_eval_writes_report_with_not_run_model_and_no_accuracy(tmp_path: Path):

@@ -243,6 +243,7 @@ def combine(
 
     combine_runs(out, runs, run_id)
     typer.echo(f"combined {', '.join(runs)} into {run_id}; rescoring")
+    # resume: the combined run's saved options win over these defaults; nothing is replayed
     result = run_eval(RunOptions(), out=out, resume=run_id, jobs=1)
     report = write_report(result)
     typer.echo(headline_text(read_results(report.parent)))

@@ -18,7 +18,12 @@ from dataclasses import asdict
 from pathlib import Path
 
 from sentinel.errors import ConfigError
-from sentinel.evaluation.runner import RunOptions, prepare_run_dir, resolve_strategies
+from sentinel.evaluation.runner import (
+    RunOptions,
+    prepare_run_dir,
+    resolve_strategies,
+    saved_options,
+)
 
 MUST_MATCH = ("suite", "services", "cases", "cadence", "grace", "config", "fixtures_dir", "context")
 
@@ -32,7 +37,7 @@ def _saved(out: Path, run_id: str) -> RunOptions:
         raise ConfigError(
             f"run {run_id!r} did not finish: `sentinel eval run --resume {run_id}` first"
         )
-    return RunOptions(**json.loads(path.read_text())["options"])
+    return saved_options(out / run_id)
 
 
 def combine_runs(out: Path, sources: Sequence[str], run_id: str) -> Path:

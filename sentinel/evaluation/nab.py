@@ -351,13 +351,12 @@ def run_nab(
         scores = stream_scores(detector, series.values, series.timestamps, params)
         write_result(out, detector, series, scores)
         scored.append((series, scores))
-    kept = dict(params or {})
-    report = NabReport(detector, threshold, [score_file(s, x, threshold) for s, x in scored])
-    report.params.update(kept)
-    report.sweep.extend(
-        NabReport(detector, t, [score_file(s, x, t) for s, x in scored], params=kept)
-        for t in sorted(sweep)
-    )
+
+    def at(t: float) -> NabReport:
+        return NabReport(detector, t, [score_file(s, x, t) for s, x in scored], params=params or {})
+
+    report = at(threshold)
+    report.sweep.extend(at(t) for t in sorted(sweep))
     return report
 
 

@@ -123,17 +123,20 @@ def new_run_id(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
 
 
+def saved_options(directory: Path) -> RunOptions:
+    """The options a run saved in its run.json (for resuming, rescoring, combining)."""
+    return RunOptions(**json.loads((directory / "run.json").read_text())["options"])
+
+
 def prepare_run_dir(
     out: Path, run_id: str | None, resume: str | None, opts: RunOptions
 ) -> tuple[str, Path, RunOptions]:
     """Create a fresh run directory, or reopen one to resume with its saved options."""
     if resume:
         directory = out / resume
-        saved = directory / "run.json"
-        if not saved.is_file():
-            raise ConfigError(f"cannot resume {resume!r}: {saved} does not exist")
-        data = json.loads(saved.read_text())["options"]
-        return resume, directory, RunOptions(**data)
+        if not (directory / "run.json").is_file():
+            raise ConfigError(f"cannot resume {resume!r}: {directory / 'run.json'} does not exist")
+        return resume, directory, saved_options(directory)
     run_id = run_id or new_run_id()
     directory = out / run_id
     if directory.exists():
