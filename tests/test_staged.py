@@ -1,10 +1,11 @@
-"""`staged`: episode on young series, adaptive once a series has `seasonal_after_days`."""
+"""`staged`: episode on young series, hybrid (or adaptive) once a series has `seasonal_after_days`."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from sentinel.detectors import make_detector
+from sentinel.detectors.staged import MATURE_DEFAULTS
 from sentinel.errors import ConfigError
 from sentinel.series import to_ns
 
@@ -30,9 +31,9 @@ def test_each_series_is_scored_by_the_member_its_history_supports():
     np.testing.assert_allclose(staged.history_hours_[0], 2.0, atol=0.05)
     scores = staged.score_samples(live, NS[-1440:])
     episode = make_detector("episode").fit(hist[:1], NS[:-1440])
-    adaptive = make_detector("adaptive").fit(hist[1:], NS[:-1440])
+    hybrid = make_detector("hybrid", **MATURE_DEFAULTS["hybrid"]).fit(hist[1:], NS[:-1440])
     np.testing.assert_array_equal(scores[0], episode.score_samples(live[:1], NS[-1440:])[0])
-    np.testing.assert_array_equal(scores[1:], adaptive.score_samples(live[1:], NS[-1440:]))
+    np.testing.assert_array_equal(scores[1:], hybrid.score_samples(live[1:], NS[-1440:]))
     assert (scores[:, 600] >= 0.7).all()  # the step alarms at its onset on every series
 
 
@@ -57,3 +58,19 @@ def test_the_switch_point_and_member_parameters_are_settable():
         make_detector("staged", seasonal_after_days=-1)
     with pytest.raises(ConfigError, match="staged"):
         make_detector("staged", young={"no_such_parameter": 1})
+
+
+def test_the_mature_member_pages_on_a_modest_step_that_persists_and_adaptive_does_not():
+    """A 4-sigma step held for 6 hours: below `adaptive`'s onset anchors at every point, but
+    the hybrid member's CUSUM reaches WARNING within two hours (the synthetic post-deploy shift)."""
+    hist, live = history_and_live(2)
+    live = live[1:] - 30.0 * (np.arange(1440) >= 600)
+    live[:, 600:960] += 4.0
+    default = make_detector("staged").fit(hist[1:], NS[:-1440]).score_samples(live, NS[-1440:])
+    adaptive = make_detector("staged", mature_detector="adaptive").fit(hist[1:], NS[:-1440])
+    before = adaptive.score_samples(live, NS[-1440:])
+    assert (default[:, 600:720].max(axis=1) >= 0.7).all()
+    assert (before.max(axis=1) < 0.7).all()
+    assert (default[:, :600] < 0.5).all()  # nothing before the step
+    with pytest.raises(ConfigError, match="mature_detector"):
+        make_detector("staged", mature_detector="zscore")

@@ -1,14 +1,20 @@
 """`staged`: the detector each series' history can support, chosen per series at fit time.
 
-Why (docs/evals.md, full real suites, 2026-12-02/03): with hours of history (Nezha pods) the
+Why (docs/detectors.md, full real suites, 2026-12-02/03): with hours of history (Nezha pods) the
 whole-history z of `episode` has the best event F1 (0.22 at 2.8 false alarms/day; `adaptive`
 0.12 at 3.2); with weeks of history (SMD machines) `adaptive`'s seasonal residuals re-anchored
 on the recent level have it (0.29 at 0.3; `episode` 0.22 at 2.8). A seasonal baseline needs a
 few cycles to mean anything, so a series fitted on less than `seasonal_after_days` of history
 is scored by the young member (`episode`: whole-history z with a tail factor, plus a CUSUM on
-hourly buckets), and one with more by the mature member (`adaptive`). A new service therefore
-gets a verdict after an hour or two and moves to the seasonal detector as weeks accumulate;
-`history_hours_` (in the verdict) says how much history backed it.
+hourly buckets), and one with more by the mature member. A new service therefore gets a verdict
+after an hour or two and moves to the seasonal detector as weeks accumulate; `history_hours_`
+(in the verdict) says how much history backed it.
+
+The mature member (`mature_detector`) is `hybrid` by default: `adaptive`'s onset score plus a
+strict CUSUM on the same residuals (`MATURE_DEFAULTS`: sums 50 / 120 / 300), which catches a
+modest step that persists (the synthetic post-deploy level shift, which `adaptive` leaves at
+WATCH) without `hybrid`'s default CUSUM's extra false alarms (docs/detectors.md, session 7).
+`mature_detector: adaptive` restores the member measured before.
 
 Each member fits and scores only its own series, so a service's metrics fitted together give
 every metric exactly its single-series fit (`row_exact_pooling`) at one member's cost.
@@ -18,7 +24,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -26,10 +32,20 @@ from sentinel.baseline import Seasonality
 from sentinel.detectors.adaptive import AdaptiveDetector
 from sentinel.detectors.base import Detector, Direction
 from sentinel.detectors.episode import EpisodeDetector
+from sentinel.detectors.hybrid import HybridDetector
+
+MatureName = Literal["adaptive", "hybrid"]
+MATURE: dict[str, type[AdaptiveDetector]] = {"adaptive": AdaptiveDetector, "hybrid": HybridDetector}
+# The mature member's own settings unless `mature` overrides them (a strict CUSUM for `hybrid`).
+MATURE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "adaptive": {},
+    "hybrid": {"h_watch": 50.0, "h_warning": 120.0, "h_critical": 300.0},
+}
 
 
 class StagedDetector(Detector):
-    """`episode` on series with under `seasonal_after_days` of history, `adaptive` after."""
+    """`episode` on series with under `seasonal_after_days` of history, `hybrid` (or
+    `adaptive`) after."""
 
     name = "staged"
     row_exact_pooling = True  # each series is scored by one member, on its own fit
@@ -42,24 +58,33 @@ class StagedDetector(Detector):
         seasonal_after_days: float = 7.0,
         young: dict[str, Any] | None = None,
         mature: dict[str, Any] | None = None,
+        mature_detector: MatureName = "hybrid",
     ) -> None:
         if not seasonal_after_days >= 0:
             raise TypeError(f"seasonal_after_days must be >= 0, got {seasonal_after_days!r}")
+        if mature_detector not in MATURE:
+            raise TypeError(
+                f"mature_detector must be one of {sorted(MATURE)}, got {mature_detector!r}"
+            )
         self.direction = direction
         self.seasonality = seasonality
         self.min_history = min_history
         self.seasonal_after_days = seasonal_after_days
         self.young = young or {}
+        self.mature_detector = mature_detector
         self.mature = mature or {}
         self._members()  # bad member parameters fail here, when the config loads
 
     def _members(self) -> tuple[EpisodeDetector, AdaptiveDetector]:
+        """Fresh young and mature members with this detector's shared settings."""
         common = {
             "direction": self.direction,
             "seasonality": self.seasonality,
             "min_history": self.min_history,
         }
-        return EpisodeDetector(**common, **self.young), AdaptiveDetector(**common, **self.mature)
+        settings = {**MATURE_DEFAULTS[self.mature_detector], **self.mature}
+        mature = MATURE[self.mature_detector](**common, **settings)
+        return EpisodeDetector(**common, **self.young), mature
 
     def _fit(self, x: np.ndarray, ns: np.ndarray) -> None:
         self.mature_ = self.history_hours_ >= 24.0 * self.seasonal_after_days
