@@ -89,12 +89,16 @@ endef
 # run apart from the suites above so its figures never mix with detector or Claude rows. Its
 # cases (evals/local-cases) are three Nezha frontend faults with the replayed period cut to what
 # a 2-core CPU could record (6 model calls); the suite folder joins them to the imported fixtures.
+# Its services file pins the detector the recordings were made with (LOCAL_DETECTOR): replay
+# keys hash the prompt, which holds the detector's evidence.
 LOCAL_SUITE := data/imported/nezha-local
+LOCAL_DETECTOR := seasonal_mad
 LOCAL_EVAL_ARGS ?= --suite $(LOCAL_SUITE) --replay-dir evals/recordings
 define local_suite
 	@test -f data/imported/nezha/services.yaml || \
 		$(BIN)/sentinel fixtures import nezha $(DATASETS)/nezha --no-progress
 	@mkdir -p $(LOCAL_SUITE) && cp data/imported/nezha/services.yaml $(LOCAL_SUITE)/ && \
+		printf 'detection:\n  detector: $(LOCAL_DETECTOR)\n' >> $(LOCAL_SUITE)/services.yaml && \
 		ln -sfn ../nezha/fixtures $(LOCAL_SUITE)/fixtures && rm -rf $(LOCAL_SUITE)/cases && \
 		cp -r evals/local-cases $(LOCAL_SUITE)/cases
 endef

@@ -200,7 +200,7 @@ class GateConfig(Strict):
 class DetectionConfig(Strict):
     """Baselines, detectors and false-positive controls (docs/detectors.md)."""
 
-    detector: str = Field("seasonal_mad", description="a name from sentinel.detectors.DETECTORS")
+    detector: str = Field("staged", description="a name from sentinel.detectors.DETECTORS")
     window_minutes: int = Field(15, gt=0, le=1440, description="recent window judged at each check")
     context_minutes: int = Field(60, gt=0, le=10080, description="points scored before the window")
     min_points: int = Field(5, ge=1, le=1000, description="anomalous points needed above WATCH")

@@ -38,10 +38,10 @@ def test_every_front_door_builds_its_agent_with_the_one_builder():
 @pytest.mark.parametrize(
     ("strategy", "detector", "models"),
     [
-        ("statistical", "seasonal_mad", []),
+        ("statistical", "staged", []),  # config/services.yaml's detector
         ("statistical:zscore", "zscore", []),
-        ("llm:haiku", "seasonal_mad", ["haiku"]),
-        ("tiered:haiku,sonnet", "seasonal_mad", ["haiku", "sonnet"]),
+        ("llm:haiku", "staged", ["haiku"]),
+        ("tiered:haiku,sonnet", "staged", ["haiku", "sonnet"]),
     ],
 )
 def test_a_strategy_string_and_its_parsed_spec_give_the_same_detector_models_and_guard(

@@ -196,7 +196,7 @@ def test_assessor_is_normal_on_normal_data(history):
     a = StatisticalAssessor(DetectionConfig()).assess(data_at(s, s.index[-1]))
     assert a.verdict.status == Status.NORMAL and a.verdict.anomalies == []
     assert a.escalation_score < 0.5
-    assert a.verdict.provenance.detector == "seasonal_mad"
+    assert a.verdict.provenance.detector == "staged"  # the default
 
 
 def test_sustained_incident_alerts_with_a_described_anomaly(history):
@@ -284,7 +284,7 @@ def test_build_assessor_uses_the_configured_detector_and_validates_params():
     assert build_assessor(config).detector == config.detection.detector
     assert build_assessor(config, detector="zscore").detector == "zscore"
     bad = SentinelConfig(
-        services=config.services, detection=DetectionConfig(params={"seasonal_mad": {"nope": 1}})
+        services=config.services, detection=DetectionConfig(params={"staged": {"nope": 1}})
     )
     with pytest.raises(ConfigError, match="bad parameters"):
         build_assessor(bad)

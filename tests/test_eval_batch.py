@@ -148,6 +148,11 @@ def test_tiered_batches_the_strong_model_only_for_what_the_cheap_one_escalates(t
     with ScriptedServer() as server:
         server.batch_script = script
         opts = options(tmp_path, "tiered:haiku,sonnet", "record", batch=True)
+        # A detector whose escalated checks here are all below WARNING, so the alternating
+        # cheap answers disagree with it on exactly every other item.
+        cfg = yaml.safe_load(Path(opts.config).read_text())
+        cfg.setdefault("detection", {})["detector"] = "seasonal_mad"
+        Path(opts.config).write_text(yaml.safe_dump(cfg))
         verdicts = run(opts, tmp_path, "t", server.url)
     first, second = (b["requests"] for b in server.batches.values())
     assert {i["params"]["model"] for i in first} == {HAIKU.api_id}

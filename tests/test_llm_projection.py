@@ -108,7 +108,8 @@ def eval_run(root, escalated: list[bool]):
         CheckRecord("api-service", c.AT, verdict("statistical"), 0.6, e).to_json()
         for e in escalated
     ]
-    (run / "verdicts" / "statistical-seasonal_mad__r1.jsonl").write_text("\n".join(lines) + "\n")
+    default = f"statistical-{c.config().detection.detector}__r1.jsonl"  # the config's detector
+    (run / "verdicts" / default).write_text("\n".join(lines) + "\n")
     other = CheckRecord("api-service", c.AT, verdict("statistical"), 0.9, True).to_json()
     (run / "verdicts" / "statistical-zscore__r1.jsonl").write_text(other + "\n")
     return run
@@ -123,7 +124,7 @@ def test_cost_measured_reads_what_the_eval_writes(tmp_path, target):
     path = {
         "folder": run,
         "results.json": run / "results.json",
-        "jsonl": run / "verdicts" / "statistical-seasonal_mad__r1.jsonl",
+        "jsonl": run / "verdicts" / f"statistical-{c.config().detection.detector}__r1.jsonl",
     }[target]
     result = CliRunner().invoke(app, ["cost", "--measured", str(path), "-m", "haiku"])
     assert result.exit_code == 0, result.output

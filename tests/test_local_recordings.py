@@ -25,6 +25,7 @@ from tests.realdata import need
 pytestmark = pytest.mark.slow
 ALIAS = f"local-{MODEL_NAME}"
 RECORDINGS = PROJECT_ROOT / "evals" / "recordings"
+RECORDED_WITH = "seasonal_mad"  # the detector the recordings were made with (LOCAL_DETECTOR)
 
 
 def run(*argv: str, cwd: Path = PROJECT_ROOT, **env: str) -> subprocess.CompletedProcess:
@@ -48,7 +49,9 @@ def local_suite(tmp_path_factory) -> Path:
     assert done.returncode == 0, done.stderr
     suite = root / "nezha-local"
     suite.mkdir()
-    shutil.copy(root / "nezha" / "services.yaml", suite)
+    config = yaml.safe_load((root / "nezha" / "services.yaml").read_text())
+    config["detection"] = {"detector": RECORDED_WITH}  # as the Makefile's local_suite pins it
+    (suite / "services.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     (suite / "fixtures").symlink_to(root / "nezha" / "fixtures")
     shutil.copytree(PROJECT_ROOT / "evals" / "local-cases", suite / "cases")
     return suite

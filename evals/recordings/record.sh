@@ -16,10 +16,11 @@ trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm
 
 set -a; eval "$(bash .ci/install-llama-server)"; set +a  # cached: ~0 s; builds it once
 
-# The suite's own services file with room for a CPU model: only what bounds the wait changes
+# The local suite's services file (the Makefile's local_suite: Nezha's, with the detector the
+# recordings use pinned) with room for a CPU model: only what bounds the wait changes
 # (interval, deadline, timeout; none of it is in the prompt or the replay key), so `make eval`
 # replays these recordings with the suite's unchanged config.
-"$PY" - data/imported/nezha/services.yaml "$WORK/services.yaml" <<'PYEOF'
+"$PY" - data/imported/nezha-local/services.yaml "$WORK/services.yaml" <<'PYEOF'
 import sys, yaml
 cfg = yaml.safe_load(open(sys.argv[1]))
 for svc in cfg["services"]:
