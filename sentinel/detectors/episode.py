@@ -23,6 +23,7 @@ import numpy as np
 from sentinel.baseline import Trend
 from sentinel.detectors.adaptive import AdaptiveDetector
 from sentinel.detectors.base import calibrate, detector_params, orient
+from sentinel.detectors.level_shift import cusum_inplace
 from sentinel.detectors.seasonal_mad import SeasonalBaselineDetector
 
 Base = Literal["global", "seasonal"]
@@ -133,13 +134,13 @@ class EpisodeDetector(AdaptiveDetector):
             out = r - self.drift
             if has_gaps:
                 out[gaps] = 0.0  # a gap adds nothing
-            _cusum_inplace(out)
+            cusum_inplace(out)
         if down:
             np.negative(r, out=r)
             r -= self.drift
             if has_gaps:
                 r[gaps] = 0.0
-            _cusum_inplace(r)
+            cusum_inplace(r)
             out = r if out is None else np.fmax(out, r, out=out)
         if has_gaps:
             out[gaps] = 0.0
@@ -149,11 +150,3 @@ class EpisodeDetector(AdaptiveDetector):
         if self.base == "global":
             return np.repeat(self.mean_[:, None], len(ns), axis=1)
         return super()._expected(ns)
-
-
-def _cusum_inplace(d: np.ndarray) -> None:
-    """S_t = max(0, S_{t-1} + d_t) along the last axis, in place (as level_shift.cusum)."""
-    np.cumsum(d, axis=-1, out=d)
-    low = np.minimum.accumulate(d, axis=-1)
-    np.minimum(low, 0.0, out=low)
-    d -= low

@@ -17,7 +17,7 @@ import numpy as np
 
 from sentinel.detectors.adaptive import AdaptiveDetector
 from sentinel.detectors.base import calibrate, detector_params, orient
-from sentinel.detectors.level_shift import cusum
+from sentinel.detectors.level_shift import cusum_inplace
 
 
 @detector_params
@@ -35,17 +35,35 @@ class HybridDetector(AdaptiveDetector):
     def _score(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:
         z = self._residuals(x, ns)
         z /= self.tail_factor_[:, None]
-        zc = np.clip(z, -self.shift_clip, self.shift_clip)
-        up = self.direction in ("up", "both")
-        down = self.direction in ("down", "both")
-        shift = np.zeros_like(zc)
-        if up:
-            shift = cusum(zc - self.drift)
-        if down:
-            shift = np.fmax(shift, cusum(-zc - self.drift))
-        shift *= np.isfinite(x)
-        onset = orient(self._adapt(z), self.direction)
-        return np.fmax(
-            calibrate(onset, self.z_watch, self.z_warning, self.z_critical),
-            calibrate(shift, self.h_watch, self.h_warning, self.h_critical),
-        )
+        shift = self.shift_strength(z)
+        finite = np.isfinite(x)
+        if not finite.all():
+            shift[~finite] = 0.0  # a gap in the data scores nothing
+        z = self._adapt(z)  # in place: z is the onset strength from here
+        onset = np.abs(z, out=z) if self.direction == "both" else orient(z, self.direction)
+        score = calibrate(onset, self.z_watch, self.z_warning, self.z_critical)
+        shift_score = calibrate(shift, self.h_watch, self.h_warning, self.h_critical)
+        return np.fmax(score, shift_score, out=score)
+
+    def shift_strength(self, z: np.ndarray) -> np.ndarray:
+        """The larger of the up and down CUSUMs of z clipped to +-`shift_clip` beyond `drift`
+        (a NaN step adds nothing), on the sides `direction` watches; z is left as it was."""
+        r = np.clip(z, -self.shift_clip, self.shift_clip)
+        gaps = np.isnan(r)
+        has_gaps = bool(gaps.any())
+        out = None
+        scratch = np.empty_like(r)
+        if self.direction in ("up", "both"):
+            out = r - self.drift
+            if has_gaps:
+                out[gaps] = 0.0
+            cusum_inplace(out, scratch)
+        if self.direction in ("down", "both"):
+            np.negative(r, out=r)
+            r -= self.drift
+            if has_gaps:
+                r[gaps] = 0.0
+            cusum_inplace(r, scratch)
+            out = r if out is None else np.fmax(out, r, out=out)
+        assert out is not None  # direction is one of up / down / both
+        return out

@@ -18,11 +18,17 @@ from sentinel.detectors.seasonal_mad import SeasonalBaselineDetector
 def cusum(d: np.ndarray) -> np.ndarray:
     """One-sided CUSUM with reset at zero along the last axis; NaN steps add nothing."""
     c = np.nan_to_num(d, nan=0.0, posinf=np.inf, neginf=-np.inf)  # one copy, then in place
-    np.cumsum(c, axis=-1, out=c)
-    low = np.minimum.accumulate(c, axis=-1)
-    np.minimum(low, 0.0, out=low)
-    c -= low
+    cusum_inplace(c)
     return c
+
+
+def cusum_inplace(d: np.ndarray, scratch: np.ndarray | None = None) -> None:
+    """S_t = max(0, S_{t-1} + d_t) along the last axis, in place (d holds no NaN); `scratch`
+    (d's shape and dtype, overwritten) saves an allocation when several are computed."""
+    np.cumsum(d, axis=-1, out=d)
+    low = np.minimum.accumulate(d, axis=-1, out=scratch)
+    np.minimum(low, 0.0, out=low)
+    d -= low
 
 
 @detector_params
