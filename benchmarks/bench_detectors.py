@@ -220,7 +220,7 @@ def score_part(args: argparse.Namespace) -> None:
     names += [d for d in (default, "zscore") if d not in names]  # always the default + reference
     for name in names:
         n, note = args.series, ""
-        if name == "isolation_forest" and args.iforest_series < n:
+        if name.startswith("isolation_forest") and args.iforest_series < n:  # both forests
             n = args.iforest_series
             note = f"measured on {n} series; full size extrapolated ~{args.series / n:.0f}x"
         r = bench_score(name, n, args.points, min(args.batch, n))
