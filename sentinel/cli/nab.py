@@ -8,6 +8,9 @@ from typing import Annotated, Any
 import typer
 
 from sentinel.cli.eval import eval_app
+from sentinel.config import DetectionConfig
+
+DEFAULT_DETECTOR: str = DetectionConfig.model_fields["detector"].default  # the checks' default
 
 
 @eval_app.command("nab")
@@ -25,7 +28,7 @@ def nab(
     ],
     detector: Annotated[
         str, typer.Option(metavar="DETECTOR", help="Detector name (docs/detectors.md).")
-    ] = "seasonal_mad",
+    ] = DEFAULT_DETECTOR,
     categories: Annotated[
         str,
         typer.Option(
