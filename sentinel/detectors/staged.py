@@ -89,8 +89,13 @@ class StagedDetector(Detector):
     def _fit(self, x: np.ndarray, ns: np.ndarray) -> None:
         self.mature_ = self.history_hours_ >= 24.0 * self.seasonal_after_days
         young, mature = self._members()
-        self.young_ = young.fit(x[~self.mature_], ns) if (~self.mature_).any() else None
-        self.mature_member_ = mature.fit(x[self.mature_], ns) if self.mature_.any() else None
+        m = self.mature_
+        if m.all() or not m.any():  # one member fits every series: no copy of the history
+            self.young_ = None if m.any() else young.fit(x, ns)
+            self.mature_member_ = mature.fit(x, ns) if m.any() else None
+            return
+        self.young_ = young.fit(x[~m], ns)
+        self.mature_member_ = mature.fit(x[m], ns)
 
     def _each_member(
         self, fn: Callable[[Detector, np.ndarray | None], np.ndarray], x: np.ndarray | None
