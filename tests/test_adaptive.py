@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sentinel.detectors import make_detector
-from sentinel.detectors.adaptive import previous_stats
+from sentinel.detectors.adaptive import order_statistic, previous_stats
 from sentinel.detectors.base import describe_history
 
 START = pd.Timestamp("2026-10-05 00:00", tz="UTC")
@@ -89,3 +89,16 @@ def test_previous_stats_match_a_loop():
         assert n[k] == len(prev)
         if len(prev):
             assert np.isclose(mean[k], prev.mean()) and np.isclose(std[k], prev.std())
+
+
+def test_order_statistic_is_the_sorted_rows_value_with_nan_last():
+    rng = np.random.default_rng(3)
+    z = rng.standard_normal((6, 50))
+    z[1, ::3] = np.nan
+    z[4] = np.nan
+    idx = np.array([49, 10, 0, 49, 7, 25])
+    want = np.take_along_axis(np.sort(z, axis=1), idx[:, None], 1)[:, 0]
+    np.testing.assert_array_equal(order_statistic(z.copy(), idx), want)
+    same = np.full(6, 30)
+    want = np.sort(z, axis=1)[:, 30]
+    np.testing.assert_array_equal(order_statistic(z.copy(), same), want)

@@ -49,6 +49,20 @@ def previous_stats(
     return mean, np.sqrt(np.fmax(var, 0.0)), n
 
 
+def order_statistic(z: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Row i's idx[i]-th smallest value (NaN counts as largest, as in np.sort), by one partial
+    sort per distinct index instead of a full sort; z is reordered in place."""
+    q = np.empty(z.shape[0])
+    for k in np.unique(idx):
+        rows = idx == k
+        if rows.all():
+            z.partition(int(k), axis=1)
+            q[:] = z[:, k]
+        else:
+            q[rows] = np.partition(z[rows], int(k), axis=1)[:, k]
+    return q
+
+
 @detector_params
 class AdaptiveDetector(SeasonalBaselineDetector):
     """min(seasonal |z|, |z - recent level| / recent spread), oriented, calibrated."""
@@ -88,10 +102,9 @@ class AdaptiveDetector(SeasonalBaselineDetector):
         if x.shape[1] == 0:
             return np.ones(x.shape[0])
         z = np.abs(self.profile_.residuals(x, ns))
-        srt = np.sort(z, axis=1)  # NaN sort last
-        n = np.isfinite(srt).sum(axis=1)
+        n = np.isfinite(z).sum(axis=1)
         idx = np.clip(np.ceil(self.tail_quantile * n).astype(np.int64) - 1, 0, x.shape[1] - 1)
-        q = np.take_along_axis(srt, idx[:, None], 1)[:, 0]
+        q = order_statistic(z, idx)
         ref = NormalDist().inv_cdf(0.5 + self.tail_quantile / 2)
         factor = np.where((n > 0) & np.isfinite(q), q / ref, 1.0)
         return np.clip(factor, 1.0, self.max_tail_factor)
