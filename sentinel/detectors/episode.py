@@ -23,7 +23,7 @@ import numpy as np
 from sentinel.baseline import Trend
 from sentinel.detectors.adaptive import AdaptiveDetector
 from sentinel.detectors.base import calibrate, detector_params, orient
-from sentinel.detectors.level_shift import cusum_inplace
+from sentinel.detectors.level_shift import two_sided_cusum
 from sentinel.detectors.seasonal_mad import SeasonalBaselineDetector
 
 Base = Literal["global", "seasonal"]
@@ -126,24 +126,9 @@ class EpisodeDetector(AdaptiveDetector):
         r = self._residuals(x, ns)
         np.clip(r, -self.shift_clip, self.shift_clip, out=r)
         gaps = np.isnan(r)
-        has_gaps = bool(gaps.any())
-        up = self.direction in ("up", "both")
-        down = self.direction in ("down", "both")
-        out = None
-        if up:
-            out = r - self.drift
-            if has_gaps:
-                out[gaps] = 0.0  # a gap adds nothing
-            cusum_inplace(out)
-        if down:
-            np.negative(r, out=r)
-            r -= self.drift
-            if has_gaps:
-                r[gaps] = 0.0
-            cusum_inplace(r)
-            out = r if out is None else np.fmax(out, r, out=out)
-        if has_gaps:
-            out[gaps] = 0.0
+        out = two_sided_cusum(r, self.drift, self.direction)
+        if gaps.any():
+            out[gaps] = 0.0  # no residual (a gap, or no baseline): no score
         return out
 
     def _expected(self, ns: np.ndarray) -> np.ndarray:

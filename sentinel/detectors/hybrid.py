@@ -17,7 +17,7 @@ import numpy as np
 
 from sentinel.detectors.adaptive import AdaptiveDetector
 from sentinel.detectors.base import calibrate, detector_params, orient
-from sentinel.detectors.level_shift import cusum_inplace
+from sentinel.detectors.level_shift import two_sided_cusum
 
 
 @detector_params
@@ -46,24 +46,7 @@ class HybridDetector(AdaptiveDetector):
         return np.fmax(score, shift_score, out=score)
 
     def shift_strength(self, z: np.ndarray) -> np.ndarray:
-        """The larger of the up and down CUSUMs of z clipped to +-`shift_clip` beyond `drift`
-        (a NaN step adds nothing), on the sides `direction` watches; z is left as it was."""
+        """The two-sided CUSUM of z clipped to +-`shift_clip` beyond `drift` (a NaN step adds
+        nothing), on the sides `direction` watches; z is left as it was."""
         r = np.clip(z, -self.shift_clip, self.shift_clip)
-        gaps = np.isnan(r)
-        has_gaps = bool(gaps.any())
-        out = None
-        scratch = np.empty_like(r)
-        if self.direction in ("up", "both"):
-            out = r - self.drift
-            if has_gaps:
-                out[gaps] = 0.0
-            cusum_inplace(out, scratch)
-        if self.direction in ("down", "both"):
-            np.negative(r, out=r)
-            r -= self.drift
-            if has_gaps:
-                r[gaps] = 0.0
-            cusum_inplace(r, scratch)
-            out = r if out is None else np.fmax(out, r, out=out)
-        assert out is not None  # direction is one of up / down / both
-        return out
+        return two_sided_cusum(r, self.drift, self.direction)

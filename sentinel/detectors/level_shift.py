@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sentinel.detectors.base import calibrate, detector_params
+from sentinel.detectors.base import Direction, calibrate, detector_params
 from sentinel.detectors.seasonal_mad import SeasonalBaselineDetector
 
 
@@ -31,6 +31,31 @@ def cusum_inplace(d: np.ndarray, scratch: np.ndarray | None = None) -> None:
     d -= low
 
 
+def two_sided_cusum(r: np.ndarray, drift: float, direction: Direction) -> np.ndarray:
+    """The larger of the up CUSUM of `r - drift` and the down CUSUM of `-r - drift`, on the
+    sides `direction` watches; a NaN step (a gap) adds nothing. `r` (clipped residuals) is
+    consumed: the down side is computed in its buffer, so the whole costs three arrays."""
+    gaps = np.isnan(r)
+    has_gaps = bool(gaps.any())
+    scratch = np.empty_like(r)
+    out = None
+    if direction in ("up", "both"):
+        out = r - drift
+        if has_gaps:
+            out[gaps] = 0.0
+        cusum_inplace(out, scratch)
+    if direction in ("down", "both"):
+        np.negative(r, out=r)
+        r -= drift
+        if has_gaps:
+            r[gaps] = 0.0
+        cusum_inplace(r, scratch)
+        out = r if out is None else np.fmax(out, r, out=out)
+    if out is None:
+        raise ValueError(f"direction must be up, down or both, got {direction!r}")
+    return out
+
+
 @detector_params
 class LevelShiftDetector(SeasonalBaselineDetector):
     """CUSUM of residuals beyond `drift` sigma; the sum (in sigma-points) is the strength."""
@@ -47,9 +72,7 @@ class LevelShiftDetector(SeasonalBaselineDetector):
     def _strength(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:
         z = self._residuals(x, ns)
         np.clip(z, -self.clip, self.clip, out=z)  # NaN (a gap) stays NaN and adds nothing
-        up = cusum(z - self.drift) if self.direction in ("up", "both") else 0.0
-        down = cusum(-z - self.drift) if self.direction in ("down", "both") else 0.0
-        return np.maximum(up, down) * np.isfinite(x)
+        return two_sided_cusum(z, self.drift, self.direction) * np.isfinite(x)
 
     def _score(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:
         return calibrate(self._strength(x, ns), self.h_watch, self.h_warning, self.h_critical)

@@ -90,12 +90,8 @@ class StagedDetector(Detector):
         self.mature_ = self.history_hours_ >= 24.0 * self.seasonal_after_days
         young, mature = self._members()
         m = self.mature_
-        if m.all() or not m.any():  # one member fits every series: no copy of the history
-            self.young_ = None if m.any() else young.fit(x, ns)
-            self.mature_member_ = mature.fit(x, ns) if m.any() else None
-            return
-        self.young_ = young.fit(x[~m], ns)
-        self.mature_member_ = mature.fit(x[m], ns)
+        self.young_ = young.fit(_rows(x, ~m), ns) if (~m).any() else None
+        self.mature_member_ = mature.fit(_rows(x, m), ns) if m.any() else None
 
     def _each_member(
         self, fn: Callable[[Detector, np.ndarray | None], np.ndarray], x: np.ndarray | None
@@ -138,3 +134,8 @@ class StagedDetector(Detector):
         assert member is not None
         one.young_, one.mature_member_ = (None, member.row(j)) if mature else (member.row(j), None)
         return one
+
+
+def _rows(x: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """x's rows where `keep`: x itself when that is every row (no copy of a long history)."""
+    return x if keep.all() else x[keep]
