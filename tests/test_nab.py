@@ -55,6 +55,11 @@ def test_run_writes_nab_result_files_and_finds_the_spikes(sample, tmp_path):
     )
     assert report.false_alarms_per_day == pytest.approx(false / days)
     assert "F1" in report.table() and f"false alarms {false} (" in report.table()
+    true = sum(f.true_alarm_events for f in report.files)
+    assert report.alarms_per_detected_window == pytest.approx(
+        true / sum(f.detected for f in report.files)
+    )
+    assert f"true alarms/caught window {report.alarms_per_detected_window:.1f}" in report.table()
 
 
 def test_categories_limit_the_run(sample, tmp_path):

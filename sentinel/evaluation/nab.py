@@ -17,7 +17,9 @@ Figures printed (alarm = score >= threshold, NAB's probationary first 15 % ignor
 - event level: a labelled window is detected if any alarm falls inside it; an alarm event is a
   run of consecutive alarmed points and is true if any of its points is inside a window;
   precision = true alarm events / alarm events, recall = detected windows / windows. No
-  point-adjust.
+  point-adjust. Beside them, true alarm events per detected window: a detector that re-alarms
+  inside a window (a score flickering around the threshold) gains precision from it, one that
+  alarms once per episode does not, so read precision with that figure.
 - a NAB-style score with the standard profile at that fixed threshold (NAB itself optimises the
   threshold per detector; use its scorer on the written files for the official number).
 """
@@ -109,6 +111,12 @@ class NabReport:
         return self._sum("detected") / windows if windows else None
 
     @property
+    def alarms_per_detected_window(self) -> float | None:
+        """True alarm events per detected window (1.0 = one alarm per caught episode)."""
+        detected = self._sum("detected")
+        return self._sum("true_alarm_events") / detected if detected else None
+
+    @property
     def f1(self) -> float | None:
         p, r = self.precision, self.recall
         if p is None or r is None:
@@ -147,9 +155,11 @@ class NabReport:
 
         score = self.nab_score()
         fa = self.false_alarms_per_day
+        per = self.alarms_per_detected_window
         return (
             f"detector {self.detector}{_params_text(self.params)}, threshold {self.threshold:g}: "
             f"precision {fmt(self.precision)}  recall {fmt(self.recall)}  F1 {fmt(self.f1)}  "
+            f"true alarms/caught window {'-' if per is None else f'{per:.1f}'}  "
             f"false alarms {self._sum('false_alarm_events')} "
             f"({'-' if fa is None else f'{fa:.2f}'}/series-day)  "
             f"NAB standard {'-' if score is None else f'{score:.1f}'} (fixed threshold)"
