@@ -92,7 +92,7 @@ endef
 # Its services file pins the detector the recordings were made with (LOCAL_DETECTOR): replay
 # keys hash the prompt, which holds the detector's evidence.
 LOCAL_SUITE := data/imported/nezha-local
-LOCAL_DETECTOR := seasonal_mad
+LOCAL_DETECTOR := staged
 LOCAL_EVAL_ARGS ?= --suite $(LOCAL_SUITE) --replay-dir evals/recordings
 define local_suite
 	@test -f data/imported/nezha/services.yaml || \

@@ -25,7 +25,7 @@ from tests.realdata import need
 pytestmark = pytest.mark.slow
 ALIAS = f"local-{MODEL_NAME}"
 RECORDINGS = PROJECT_ROOT / "evals" / "recordings"
-RECORDED_WITH = "seasonal_mad"  # the detector the recordings were made with (LOCAL_DETECTOR)
+RECORDED_WITH = "staged"  # the detector the recordings were made with (LOCAL_DETECTOR)
 
 
 def run(*argv: str, cwd: Path = PROJECT_ROOT, **env: str) -> subprocess.CompletedProcess:
