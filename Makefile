@@ -88,7 +88,7 @@ endef
 # The local model's row: replayed recordings of a real small model (evals/recordings/README.md),
 # run apart from the suites above so its figures never mix with detector or Claude rows. Its
 # cases (evals/local-cases) are three Nezha frontend faults with the replayed period cut to what
-# a 2-core CPU could record (6 model calls); the suite folder joins them to the imported fixtures.
+# a 2-core CPU could record (5 model calls); the suite folder joins them to the imported fixtures.
 # Its services file pins the detector the recordings were made with (LOCAL_DETECTOR): replay
 # keys hash the prompt, which holds the detector's evidence.
 LOCAL_SUITE := data/imported/nezha-local

@@ -210,6 +210,23 @@ def test_sustained_incident_alerts_with_a_described_anomaly(history):
     assert 0.9 <= top.confidence <= 1 and a.escalation_score >= 0.9
 
 
+def test_an_anomaly_reads_the_values_that_raised_it_not_the_quiet_minutes_after(history):
+    """A 6-minute surge that ended 5 minutes ago: the anomaly's values, deviation and direction
+    come from the surge, so the verdict does not say "-1%" for a spike upwards."""
+    new = next_hours(history, 2)
+    values = new.copy()
+    values.iloc[-11:-5] += 300
+    s = pd.concat([history, values])
+    a = StatisticalAssessor(DetectionConfig(detector="seasonal_mad")).assess(
+        data_at(s, s.index[-1])
+    )
+    assert a.verdict.status >= Status.WARNING
+    top = a.verdict.anomalies[0]
+    assert top.direction == "up" and top.deviation_pct > 100
+    assert top.current_value > top.baseline_value + 200
+    assert float(s.iloc[-5:].median()) < top.baseline_value + 100  # the last 5 points are quiet
+
+
 def test_alarm_aggregation_caps_a_short_blip_at_watch(history):
     s = incident(history, minutes=2, bump=300)  # 2 points < min_points 5
     a = StatisticalAssessor(DetectionConfig(detector="seasonal_mad")).assess(

@@ -291,10 +291,14 @@ class StatisticalAssessor:
         capped_by = self._capped_by(metric.name, data)
         if capped_by:
             status, escalation = min(status, Status.WATCH), 0.0
-        top = int(np.argmax(scores))
-        current = float(np.median(values[-k:]))
-        baseline = float(np.median(expected[-k:]))
-        n_anomalous = int((scores >= lv.watch).sum())
+        # The values that raised the finding: the points at watch level or above (the last
+        # `min_points` when only absolute thresholds did), so a spike that has passed reads as
+        # the spike, not as the quiet minutes after it, and the sign agrees with the direction.
+        hot = scores >= lv.watch
+        points = hot if hot.any() else slice(-k, None)
+        current = float(np.median(values[points]))
+        baseline = float(np.median(expected[points]))
+        n_anomalous = int(hot.sum())
         detail = (
             f"{self.detector}: {n_anomalous}/{len(scores)} points at watch level or above "
             f"(peak score {peak:.2f}, {k}-point score {sustained:.2f})"
@@ -310,7 +314,7 @@ class StatisticalAssessor:
             current_value=current,
             baseline_value=baseline,
             deviation_pct=_deviation_pct(current, baseline),
-            direction="up" if values[top] >= expected[top] else "down",
+            direction="up" if current >= baseline else "down",
             confidence=float(np.clip(max(peak, sustained), 0.0, 1.0)),
             detail=detail,
         )
