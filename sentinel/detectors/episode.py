@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 
 from sentinel.baseline import Trend
-from sentinel.detectors.adaptive import AdaptiveDetector
+from sentinel.detectors.adaptive import AdaptiveDetector, order_statistic
 from sentinel.detectors.base import calibrate, detector_params, orient
 from sentinel.detectors.level_shift import two_sided_cusum
 from sentinel.detectors.seasonal_mad import SeasonalBaselineDetector
@@ -81,11 +81,10 @@ class EpisodeDetector(AdaptiveDetector):
     def _tail_of(self, z: np.ndarray) -> np.ndarray:
         """quantile(|z|, tail_quantile) / its Gaussian value per series, in [1, max_tail_factor]."""
         n = np.isfinite(z).sum(axis=1)
-        srt = np.sort(z, axis=1)  # NaN sort last
         # the most extreme quantile the history supports with `tail_support` points beyond it
         qs = np.clip(1.0 - self.tail_support / np.maximum(n, 1), 0.5, self.tail_quantile)
         idx = np.clip(np.ceil(qs * n).astype(np.int64) - 1, 0, z.shape[1] - 1)
-        q = np.take_along_axis(srt, idx[:, None], 1)[:, 0]
+        q = order_statistic(z, idx)  # z (a temporary) is reordered in place; NaN count as largest
         dist = NormalDist()
         ref = np.array([dist.inv_cdf(0.5 + v / 2) for v in qs])
         factor = np.where((n > 0) & np.isfinite(q), q / ref, 1.0)
