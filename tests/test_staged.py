@@ -26,7 +26,7 @@ def history_and_live(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def test_each_series_is_scored_by_the_member_its_history_supports():
     hist, live = history_and_live()
-    staged = make_detector("staged").fit(hist, NS[:-1440])
+    staged = make_detector("staged", mature_onset=False).fit(hist, NS[:-1440])
     assert staged.mature_.tolist() == [False, True, True]
     np.testing.assert_allclose(staged.history_hours_[0], 2.0, atol=0.05)
     scores = staged.score_samples(live, NS[-1440:])
@@ -66,11 +66,30 @@ def test_the_mature_member_pages_on_a_modest_step_that_persists_and_adaptive_doe
     hist, live = history_and_live(2)
     live = live[1:] - 30.0 * (np.arange(1440) >= 600)
     live[:, 600:960] += 4.0
-    default = make_detector("staged").fit(hist[1:], NS[:-1440]).score_samples(live, NS[-1440:])
-    adaptive = make_detector("staged", mature_detector="adaptive").fit(hist[1:], NS[:-1440])
+    member = make_detector("staged", mature_onset=False).fit(hist[1:], NS[:-1440])  # hybrid alone
+    default = member.score_samples(live, NS[-1440:])
+    adaptive = make_detector("staged", mature_detector="adaptive", mature_onset=False)
+    adaptive = adaptive.fit(hist[1:], NS[:-1440])
     before = adaptive.score_samples(live, NS[-1440:])
     assert (default[:, 600:720].max(axis=1) >= 0.7).all()
     assert (before.max(axis=1) < 0.7).all()
     assert (default[:, :600] < 0.5).all()  # nothing before the step
     with pytest.raises(ConfigError, match="mature_detector"):
         make_detector("staged", mature_detector="zscore")
+
+
+def test_mature_onset_adds_the_young_members_onset_score_to_mature_series_only():
+    hist, live = history_and_live(3)
+    staged = make_detector("staged").fit(hist, NS[:-1440])  # mature_onset is the default
+    scores = staged.score_samples(live, NS[-1440:])
+    plain = make_detector("staged", mature_onset=False).fit(hist, NS[:-1440])
+    plain = plain.score_samples(live, NS[-1440:])
+    onset = make_detector("episode", shift=False).fit(hist[1:], NS[:-1440])
+    o = onset.score_samples(live[1:], NS[-1440:])
+    expected = np.fmax(plain[1:], np.where(o >= 0.7, o, 0.0))  # from WARNING up only
+    np.testing.assert_array_equal(scores[1:], expected)
+    np.testing.assert_array_equal(scores[0], plain[0])  # the young series is untouched
+    for i in range(3):  # a row, and a fit of that series alone, score as the batch does
+        alone = make_detector("staged", mature_onset=True).fit(hist[i], NS[:-1440])
+        np.testing.assert_array_equal(staged.row(i).score_samples(live[i], NS[-1440:]), scores[i])
+        np.testing.assert_array_equal(alone.score_samples(live[i], NS[-1440:]), scores[i])

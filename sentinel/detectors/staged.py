@@ -16,6 +16,14 @@ modest step that persists (the synthetic post-deploy level shift, which `adaptiv
 WATCH) without `hybrid`'s default CUSUM's extra false alarms (docs/detectors.md, session 7).
 `mature_detector: adaptive` restores the member measured before.
 
+On mature series the young member's onset (the whole-history z with its tail factor, no CUSUM)
+also counts, from WARNING up (`mature_onset`, `mature_onset_from` 0.7): an excursion far outside
+everything the series has done reads as one even where the seasonal profile, built from two or
+three samples per hour of week, is too noisy to call it. Below WARNING the seasonal member alone
+scores, so the WATCH band and the gate's escalations stay as they were (docs/detectors.md,
+session 8: NAB-layout F1 +0.06 / +0.11 at equal false alarms, SMD's curve as good or better).
+`mature_onset: false` restores the session-7 detector.
+
 Each member fits and scores only its own series, so a service's metrics fitted together give
 every metric exactly its single-series fit (`row_exact_pooling`) at one member's cost.
 """
@@ -59,6 +67,8 @@ class StagedDetector(Detector):
         young: dict[str, Any] | None = None,
         mature: dict[str, Any] | None = None,
         mature_detector: MatureName = "hybrid",
+        mature_onset: bool = True,
+        mature_onset_from: float = 0.7,
     ) -> None:
         if not seasonal_after_days >= 0:
             raise TypeError(f"seasonal_after_days must be >= 0, got {seasonal_after_days!r}")
@@ -73,18 +83,29 @@ class StagedDetector(Detector):
         self.young = young or {}
         self.mature_detector = mature_detector
         self.mature = mature or {}
+        self.mature_onset = bool(mature_onset)
+        if not 0.0 <= mature_onset_from <= 1.0:
+            raise TypeError(f"mature_onset_from must be in [0, 1], got {mature_onset_from!r}")
+        self.mature_onset_from = float(mature_onset_from)
         self._members()  # bad member parameters fail here, when the config loads
 
-    def _members(self) -> tuple[EpisodeDetector, AdaptiveDetector]:
-        """Fresh young and mature members with this detector's shared settings."""
-        common = {
+    def _common(self) -> dict[str, Any]:
+        return {
             "direction": self.direction,
             "seasonality": self.seasonality,
             "min_history": self.min_history,
         }
+
+    def _members(self) -> tuple[EpisodeDetector, AdaptiveDetector]:
+        """Fresh young and mature members with this detector's shared settings."""
+        common = self._common()
         settings = {**MATURE_DEFAULTS[self.mature_detector], **self.mature}
         mature = MATURE[self.mature_detector](**common, **settings)
         return EpisodeDetector(**common, **self.young), mature
+
+    def _mature_onset_member(self) -> EpisodeDetector:
+        """The young member's onset score alone (no CUSUM), for mature series."""
+        return EpisodeDetector(**self._common(), **{**self.young, "shift": False})
 
     def _fit(self, x: np.ndarray, ns: np.ndarray) -> None:
         self.mature_ = self.history_hours_ >= 24.0 * self.seasonal_after_days
@@ -92,6 +113,11 @@ class StagedDetector(Detector):
         m = self.mature_
         self.young_ = young.fit(_rows(x, ~m), ns) if (~m).any() else None
         self.mature_member_ = mature.fit(_rows(x, m), ns) if m.any() else None
+        self.onset_member_ = (
+            self._mature_onset_member().fit(_rows(x, m), ns)
+            if self.mature_onset and m.any()
+            else None
+        )
 
     def _each_member(
         self, fn: Callable[[Detector, np.ndarray | None], np.ndarray], x: np.ndarray | None
@@ -110,7 +136,17 @@ class StagedDetector(Detector):
         return out
 
     def _score(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:
-        return self._each_member(lambda d, xr: d._score(xr, ns), x)
+        onset = self.onset_member_
+
+        def score(d: Detector, xr: np.ndarray) -> np.ndarray:
+            out = d._score(xr, ns)
+            if onset is not None and d is self.mature_member_:
+                o = onset._score(xr, ns)
+                o[o < self.mature_onset_from] = 0.0  # below WARNING the seasonal member rules
+                np.fmax(out, o, out=out)
+            return out
+
+        return self._each_member(score, x)
 
     def _residuals(self, x: np.ndarray, ns: np.ndarray) -> np.ndarray:
         return self._each_member(lambda d, xr: d._residuals(xr, ns), x)
@@ -119,7 +155,8 @@ class StagedDetector(Detector):
         return self._each_member(lambda d, _: d._expected(ns), None)
 
     def lookback_points(self) -> int | None:
-        looks = [m.lookback_points() for m in (self.young_, self.mature_member_) if m is not None]
+        members = (self.young_, self.mature_member_, self.onset_member_)
+        looks = [m.lookback_points() for m in members if m is not None]
         return None if any(v is None for v in looks) else max(looks, default=0)
 
     def row(self, i: int) -> StagedDetector:
@@ -133,6 +170,8 @@ class StagedDetector(Detector):
         member = self.mature_member_ if mature else self.young_
         assert member is not None
         one.young_, one.mature_member_ = (None, member.row(j)) if mature else (member.row(j), None)
+        onset = self.onset_member_
+        one.onset_member_ = onset.row(j) if mature and onset is not None else None
         return one
 
 
