@@ -237,10 +237,11 @@ def score_part(args: argparse.Namespace) -> None:
     # The default again, fitted on two weeks: past `staged`'s 7-day switch, so its mature
     # member (seasonal profile, CUSUM and the onset from WARNING up) is what scores.
     r = bench_score(default, args.series, args.points, args.batch, 2 * args.points)
+    days = 2 * args.points / 1440
     print(
-        f"{default + ' (2 wk hist)':<24}{r['series']:>11,}{r['fit_s']:>9.1f}{r['score_s']:>9.2f}"
-        f"{r['mpts']:>12.1f}{r['cpu_mpts']:>11.1f}{r['peak_mb']:>9.0f}  "
-        "the default fitted on 2 weeks (staged: its mature member)"
+        f"{default + f' ({days:g} d hist)':<24}{r['series']:>11,}{r['fit_s']:>9.1f}"
+        f"{r['score_s']:>9.2f}{r['mpts']:>12.1f}{r['cpu_mpts']:>11.1f}{r['peak_mb']:>9.0f}  "
+        f"the default fitted on {days:g} days (staged, from 7: its mature member)"
     )
     print("peak MB: tracemalloc peak of scoring one batch (inputs excluded)")
 
