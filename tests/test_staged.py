@@ -58,6 +58,8 @@ def test_the_switch_point_and_member_parameters_are_settable():
         make_detector("staged", seasonal_after_days=-1)
     with pytest.raises(ConfigError, match="staged"):
         make_detector("staged", young={"no_such_parameter": 1})
+    with pytest.raises(ConfigError, match="mature_onset_from"):
+        make_detector("staged", mature_onset_from=2)
 
 
 def test_the_mature_member_pages_on_a_modest_step_that_persists_and_adaptive_does_not():
