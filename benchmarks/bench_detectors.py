@@ -209,6 +209,14 @@ def bench_score(
     }
 
 
+def score_row(label: str, r: dict[str, float], note: str = "") -> str:
+    """One line of the score-only table."""
+    return (
+        f"{label:<24}{r['series']:>11,}{r['fit_s']:>9.1f}{r['score_s']:>9.2f}"
+        f"{r['mpts']:>12.1f}{r['cpu_mpts']:>11.1f}{r['peak_mb']:>9.0f}  {note}"
+    )
+
+
 def score_part(args: argparse.Namespace) -> None:
     default, _ = default_detector()
     print(
@@ -229,20 +237,14 @@ def score_part(args: argparse.Namespace) -> None:
             n = args.iforest_series
             note = f"measured on {n} series; full size extrapolated ~{args.series / n:.0f}x"
         r = bench_score(name, n, args.points, min(args.batch, n))
-        label = f"{name} (default)" if name == default else name
-        print(
-            f"{label:<24}{r['series']:>11,}{r['fit_s']:>9.1f}{r['score_s']:>9.2f}"
-            f"{r['mpts']:>12.1f}{r['cpu_mpts']:>11.1f}{r['peak_mb']:>9.0f}  {note}"
-        )
+        print(score_row(f"{name} (default)" if name == default else name, r, note))
     # The default again, fitted on two weeks: past `staged`'s 7-day switch, so its mature
     # member (seasonal profile, CUSUM and the onset from WARNING up) is what scores.
-    r = bench_score(default, args.series, args.points, args.batch, 2 * args.points)
+    n = args.series
+    r = bench_score(default, n, args.points, min(args.batch, n), 2 * args.points)
     days = 2 * args.points / 1440
-    print(
-        f"{default + f' ({days:g} d hist)':<24}{r['series']:>11,}{r['fit_s']:>9.1f}"
-        f"{r['score_s']:>9.2f}{r['mpts']:>12.1f}{r['cpu_mpts']:>11.1f}{r['peak_mb']:>9.0f}  "
-        f"the default fitted on {days:g} days (staged, from 7: its mature member)"
-    )
+    note = f"the default fitted on {days:g} days (staged, from 7: its mature member)"
+    print(score_row(f"{default} ({days:g} d hist)", r, note))
     print("peak MB: tracemalloc peak of scoring one batch (inputs excluded)")
 
 

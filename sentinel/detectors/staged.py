@@ -90,6 +90,7 @@ class StagedDetector(Detector):
         self._members()  # bad member parameters fail here, when the config loads
 
     def _common(self) -> dict[str, Any]:
+        """The settings every member shares with this detector."""
         return {
             "direction": self.direction,
             "seasonality": self.seasonality,
